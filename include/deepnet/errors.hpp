@@ -1,0 +1,150 @@
+/// \file errors.hpp
+/// The exceptions deepnet throws. Every message names the operation, the layer and the symbol
+/// of the notes (W, b, Z, A, dW, ...), and the expected and actual values, so that a learner
+/// can find the mistake without a debugger.
+#ifndef DEEPNET_ERRORS_HPP
+#define DEEPNET_ERRORS_HPP
+
+#include "config.hpp"
+
+#include <cstdlib>
+#include <limits>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+namespace deepnet {
+
+/// "7x20": the way every message writes a shape.
+inline std::string shape_string(Index rows, Index cols) {
+  return std::to_string(rows) + "x" + std::to_string(cols);
+}
+
+/// A matrix does not have the shape the notes require, e.g.
+/// `layer 2: dW is 7x20, expected 20x7 (the shape of W)`.
+class ShapeError : public std::invalid_argument {
+ public:
+  /// \param where  the operation or the layer, e.g. "layer 2" or "DeepNet::forward"
+  /// \param layer  the layer l = 1..L the symbol belongs to (0 for X, A[0])
+  /// \param symbol the symbol of the notes: "W", "dW", "X", "Y", ...
+  /// \param rows,cols the actual shape
+  /// \param expected_rows,expected_cols the shape the notes require
+  /// \param reason why that shape is expected, e.g. "the shape of W"
+  ShapeError(const std::string& where, Index layer, std::string symbol, Index rows, Index cols,
+             Index expected_rows, Index expected_cols, const std::string& reason)
+      : std::invalid_argument(where + ": " + symbol + " is " + shape_string(rows, cols) +
+                              ", expected " + shape_string(expected_rows, expected_cols) +
+                              (reason.empty() ? std::string() : " (" + reason + ")")),
+        m_layer(layer),
+        m_symbol(std::move(symbol)),
+        m_rows(rows),
+        m_cols(cols),
+        m_expected_rows(expected_rows),
+        m_expected_cols(expected_cols) {}
+
+  /// The layer l = 1..L (0 for the input X).
+  Index layer() const noexcept { return m_layer; }
+  /// The symbol of the notes whose shape is wrong.
+  const std::string& symbol() const noexcept { return m_symbol; }
+  /// Actual number of rows.
+  Index rows() const noexcept { return m_rows; }
+  /// Actual number of columns.
+  Index cols() const noexcept { return m_cols; }
+  /// Expected number of rows.
+  Index expected_rows() const noexcept { return m_expected_rows; }
+  /// Expected number of columns.
+  Index expected_cols() const noexcept { return m_expected_cols; }
+
+ private:
+  Index m_layer;
+  std::string m_symbol;
+  Index m_rows, m_cols, m_expected_rows, m_expected_cols;
+};
+
+/// A value in the data is unusable: NaN or infinity in X or Y, a label that is not 0 or 1
+/// for binary cross-entropy, a column of Y that is not one-hot for categorical cross-entropy.
+class DataError : public std::invalid_argument {
+ public:
+  /// \param message the full message, naming the symbol and the position (row, column)
+  /// \param symbol  "X" or "Y"
+  /// \param row,col the position of the first bad value (0-based, column = example)
+  DataError(const std::string& message, std::string symbol, Index row, Index col)
+      : std::invalid_argument(message), m_symbol(std::move(symbol)), m_row(row), m_col(col) {}
+
+  /// The symbol holding the bad value ("X" or "Y").
+  const std::string& symbol() const noexcept { return m_symbol; }
+  /// Row of the first bad value.
+  Index row() const noexcept { return m_row; }
+  /// Column (example) of the first bad value.
+  Index col() const noexcept { return m_col; }
+
+ private:
+  std::string m_symbol;
+  Index m_row, m_col;
+};
+
+/// A network or an option that cannot work: `layer_dims` with fewer than two entries or a
+/// zero, an activation and loss that do not fit together, a negative learning rate, ...
+class ConfigError : public std::invalid_argument {
+ public:
+  /// \param message the full message
+  explicit ConfigError(const std::string& message) : std::invalid_argument(message) {}
+};
+
+/// A call made out of order, such as `backward` before `forward`.
+class StateError : public std::logic_error {
+ public:
+  /// \param message the full message, saying which call must come first
+  explicit StateError(const std::string& message) : std::logic_error(message) {}
+};
+
+/// A computation produced NaN or infinity from finite inputs: the weights hold NaN or infinity,
+/// or they grew until a product overflowed (often a learning rate that is too large).
+class NumericalError : public std::runtime_error {
+ public:
+  /// \param message the full message
+  /// \param layer   the first layer l whose values are not finite
+  /// \param symbol  the symbol that holds them ("Z", "cost", ...)
+  NumericalError(const std::string& message, Index layer, std::string symbol)
+      : std::runtime_error(message), m_layer(layer), m_symbol(std::move(symbol)) {}
+
+  /// The first layer l = 1..L where a value is not finite (0 when it is the cost).
+  Index layer() const noexcept { return m_layer; }
+  /// The symbol holding the first non-finite value.
+  const std::string& symbol() const noexcept { return m_symbol; }
+
+ private:
+  Index m_layer;
+  std::string m_symbol;
+};
+
+namespace detail {
+
+/// True when every entry is finite. x - x is 0 for finite x and NaN for NaN or infinity, and a
+/// sum of zeros cannot overflow, so this is one vectorised pass with no branch per entry.
+/// (Like std::isfinite, it needs IEEE arithmetic: deepnet does not support -ffast-math.)
+template <class Derived>
+bool all_finite(const Eigen::DenseBase<Derived>& M) {
+  return (M.derived().array() - M.derived().array()).sum() == typename Derived::Scalar(0);
+}
+
+/// Formats a value the way messages show numbers: as short as possible while still reading
+/// back as the same value ("0.5", "0.99999994", "nan", "inf").
+template <class T>
+std::string number_string(T value) {
+  if (value != value) return "nan";
+  std::ostringstream out;
+  out << value;
+  if (static_cast<T>(std::strtod(out.str().c_str(), nullptr)) == value) return out.str();
+  out.str("");
+  out.precision(std::numeric_limits<T>::max_digits10);
+  out << value;
+  return out.str();
+}
+
+}  // namespace detail
+
+}  // namespace deepnet
+
+#endif  // DEEPNET_ERRORS_HPP

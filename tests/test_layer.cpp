@@ -1,0 +1,125 @@
+// Tests for layer.hpp: one layer's forward pass Z = W A[l-1] + b, A = g(Z), and its backward
+// pass dZ = dA * g'(Z), dW = (1/m) dZ A[l-1]^T, db = (1/m) sum dZ, dA[l-1] = W^T dZ, each
+// against the same formula written with plain Eigen expressions.
+#include "support/test_support.hpp"
+
+#include <deepnet/layer.hpp>
+
+using deepnet::Activation;
+using deepnet::Index;
+using deepnet::Layer;
+using deepnet::Matrix;
+using deepnet::Vector;
+using deepnet_test::IsClose;
+
+namespace {
+
+template <class Scalar>
+Matrix<Scalar> random_matrix(Index rows, Index cols, unsigned seed) {
+  std::srand(seed);
+  return Matrix<Scalar>::Random(rows, cols);
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("Layer: starts with W = 0 (n[l] x n[l-1]), b = 0 (n[l] x 1), no cache",
+                   "[layer]", float, double) {
+  const Layer<TestType> layer(5, 3, Activation::Tanh);
+  CHECK(layer.units() == 3);
+  CHECK(layer.inputs() == 5);
+  CHECK(layer.activation() == Activation::Tanh);
+  CHECK(layer.W().rows() == 3);
+  CHECK(layer.W().cols() == 5);
+  CHECK(layer.b().rows() == 3);
+  CHECK(layer.dW().rows() == 3);
+  CHECK(layer.dW().cols() == 5);
+  CHECK(layer.db().rows() == 3);
+  CHECK(layer.W().isZero(0));
+  CHECK(layer.b().isZero(0));
+  CHECK(layer.m() == 0);
+  CHECK(layer.Z().cols() == 0);
+  CHECK(layer.A().rows() == 3);
+}
+
+TEMPLATE_TEST_CASE("Layer::forward: Z = W A[l-1] + b and A = g(Z), cached", "[layer][forward]",
+                   float, double) {
+  // Sizes on both sides of the blocked-product threshold (m = 1 is a matrix-vector product).
+  const auto shape = GENERATE(std::make_tuple(4, 3, 1), std::make_tuple(4, 3, 6),
+                              std::make_tuple(70, 90, 40), std::make_tuple(1, 300, 129));
+  const Index n_prev = std::get<0>(shape), n = std::get<1>(shape), m = std::get<2>(shape);
+  CAPTURE(n_prev, n, m);
+  Layer<TestType> layer(n_prev, n, Activation::Sigmoid);
+  layer.W() = random_matrix<TestType>(n, n_prev, 1);
+  layer.b() = random_matrix<TestType>(n, 1, 2);
+  const Matrix<TestType> A_prev = random_matrix<TestType>(n_prev, m, 3);
+  deepnet::detail::GemmWorkspace<TestType> workspace;
+  layer.forward(A_prev, workspace);
+
+  const Matrix<TestType> Z = (layer.W() * A_prev).colwise() + layer.b();
+  const Matrix<TestType> A = (1 + (-Z.array()).exp()).inverse();
+  CHECK(layer.m() == m);
+  CHECK_THAT(Matrix<TestType>(layer.Z()), IsClose(Z, deepnet_test::tolerance<TestType> * 10));
+  CHECK_THAT(Matrix<TestType>(layer.A()), IsClose(A, deepnet_test::tolerance<TestType> * 10));
+}
+
+TEST_CASE("Layer::forward: a smaller batch reuses the storage of a larger one", "[layer]") {
+  Layer<double> layer(3, 2, Activation::ReLU);
+  layer.W() = random_matrix<double>(2, 3, 4);
+  deepnet::detail::GemmWorkspace<double> workspace;
+  const Matrix<double> X = random_matrix<double>(3, 10, 5);
+  layer.forward(X, workspace);
+  const double* storage = layer.Z().data();
+  layer.forward(X.leftCols(4), workspace);
+  CHECK(layer.Z().data() == storage);
+  CHECK(layer.Z().cols() == 4);
+  CHECK(layer.A().cols() == 4);
+  const Matrix<double> Z = layer.W() * X.leftCols(4);
+  CHECK_THAT(Matrix<double>(layer.Z()), IsClose(Z, 1e-15));
+}
+
+TEMPLATE_TEST_CASE("Layer::backward: dW, db and dA[l-1] follow the formulas of the notes",
+                   "[layer][backward]", float, double) {
+  const auto shape = GENERATE(std::make_tuple(4, 3, 1), std::make_tuple(4, 3, 6),
+                              std::make_tuple(70, 90, 40), std::make_tuple(300, 1, 129));
+  const Index n_prev = std::get<0>(shape), n = std::get<1>(shape), m = std::get<2>(shape);
+  CAPTURE(n_prev, n, m);
+  Layer<TestType> layer(n_prev, n, Activation::ReLU);
+  layer.W() = random_matrix<TestType>(n, n_prev, 6);
+  layer.b() = random_matrix<TestType>(n, 1, 7);
+  const Matrix<TestType> A_prev = random_matrix<TestType>(n_prev, m, 8);
+  deepnet::detail::GemmWorkspace<TestType> workspace;
+  layer.forward(A_prev, workspace);
+
+  const Matrix<TestType> dA = random_matrix<TestType>(n, m, 9);
+  layer.dA() = dA;
+  layer.backward_activation();
+  Matrix<TestType> dA_prev(n_prev, m);
+  typename Layer<TestType>::Span dA_prev_span(dA_prev.data(), n_prev, m);
+  layer.backward_parameters(A_prev, &dA_prev_span, workspace);
+
+  const Matrix<TestType> Z = layer.Z();
+  const Matrix<TestType> dZ = (Z.array() > 0).select(dA, TestType(0));
+  const TestType inv_m = TestType(1) / static_cast<TestType>(m);
+  const double tol = deepnet_test::tolerance<TestType> * 10;
+  CHECK_THAT(Matrix<TestType>(layer.dZ()), IsClose(dZ, 0.0));
+  CHECK_THAT(layer.dW(), IsClose(Matrix<TestType>(inv_m * dZ * A_prev.transpose()), tol));
+  CHECK_THAT(Matrix<TestType>(layer.db()),
+             IsClose(Matrix<TestType>(inv_m * dZ.rowwise().sum()), tol));
+  CHECK_THAT(dA_prev, IsClose(Matrix<TestType>(layer.W().transpose() * dZ), tol));
+}
+
+TEST_CASE("Layer::forward_into: computes into the caller's storage, leaving the caches alone",
+          "[layer]") {
+  Layer<double> layer(3, 2, Activation::Tanh);
+  layer.W() = random_matrix<double>(2, 3, 10);
+  deepnet::detail::GemmWorkspace<double> workspace;
+  const Matrix<double> X = random_matrix<double>(3, 5, 11);
+  layer.forward(X, workspace);
+  const Matrix<double> cached_A = layer.A();
+  Matrix<double> Z(2, 2), A(2, 2);
+  layer.forward_into(X.rightCols(2), deepnet::MatrixSpan<double>(Z.data(), 2, 2),
+                     deepnet::MatrixSpan<double>(A.data(), 2, 2), workspace);
+  CHECK_THAT(A, IsClose(Matrix<double>((layer.W() * X.rightCols(2)).array().tanh()), 1e-15));
+  CHECK_THAT(Matrix<double>(layer.A()), IsClose(cached_A, 0.0));
+  CHECK(layer.m() == 5);
+}

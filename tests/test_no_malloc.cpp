@@ -1,0 +1,164 @@
+// After a first step with a given batch size, forward + cost + backward + update allocate
+// nothing. Built with EIGEN_RUNTIME_NO_MALLOC, so that any Eigen allocation while
+// set_is_malloc_allowed(false) fails an assertion (which the test support turns into an
+// exception), and with a counting global operator new, which catches every other allocation.
+#include "support/test_support.hpp"
+
+#include <deepnet/deep_net.hpp>
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+
+#ifndef EIGEN_RUNTIME_NO_MALLOC
+#error "this test must be built with EIGEN_RUNTIME_NO_MALLOC"
+#endif
+
+namespace {
+std::atomic<long> g_allocations{0};
+}
+
+void* operator new(std::size_t size) {
+  ++g_allocations;
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
+
+using deepnet::Activation;
+using deepnet::DeepNet;
+using deepnet::Index;
+using deepnet::Init;
+using deepnet::Matrix;
+
+namespace {
+
+// Counts allocations of both kinds while `step` runs; Eigen's would throw.
+template <class Step>
+long allocations_during(Step&& step) {
+  const long before = g_allocations.load();
+  Eigen::internal::set_is_malloc_allowed(false);
+  try {
+    step();
+  } catch (...) {
+    Eigen::internal::set_is_malloc_allowed(true);
+    throw;
+  }
+  Eigen::internal::set_is_malloc_allowed(true);
+  return g_allocations.load() - before;
+}
+
+template <class Scalar>
+Matrix<Scalar> one_hot(Index classes, Index m) {
+  Matrix<Scalar> Y = Matrix<Scalar>::Zero(classes, m);
+  for (Index j = 0; j < m; ++j)
+    Y(j % classes, j) = 1;
+  return Y;
+}
+
+}  // namespace
+
+TEST_CASE("no allocation: the course's L-layer net on 12288-feature images, m = 209",
+          "[no_malloc]") {
+  // layer_dims {12288, 20, 7, 5, 1}: the first product is far larger than Eigen's stack buffers.
+  DeepNet<double> net({12288, 20, 7, 5, 1});
+  net.initialize(Init::ScaledNormal, 1);
+  const Matrix<double> X = Matrix<double>::Random(12288, 209);
+  Matrix<double> Y(1, 209);
+  for (Index j = 0; j < 209; ++j)
+    Y(0, j) = j % 3 == 0 ? 1.0 : 0.0;
+  const auto step = [&] {
+    net.forward(X);
+    (void)net.cost(Y);
+    net.backward(Y);
+    net.update(0.0075);
+  };
+  step();  // warm-up: caches and product buffers take their size
+  CHECK(allocations_during(step) == 0);
+  CHECK(allocations_during([&] {
+          for (int i = 0; i < 3; ++i)
+            step();
+        }) == 0);
+}
+
+TEST_CASE("no allocation: mini-batches of 128 and a smaller last batch, float", "[no_malloc]") {
+  // The MLP of the benchmarks, {784, 256, 128, 10}, softmax output: an epoch of column blocks.
+  DeepNet<float> net({784, 256, 128, 10}, Activation::ReLU, Activation::Softmax);
+  net.initialize(Init::He, 2);
+  const Index m = 128 * 4 + 96;
+  const Matrix<float> X = Matrix<float>::Random(784, m);
+  const Matrix<float> Y = one_hot<float>(10, m);
+  const auto epoch = [&] {
+    for (Index start = 0; start < m; start += 128) {
+      const Index size = std::min<Index>(128, m - start);
+      net.forward(X.middleCols(start, size));
+      (void)net.cost(Y.middleCols(start, size));
+      net.backward(Y.middleCols(start, size));
+      net.update(0.01);
+    }
+  };
+  epoch();  // warm-up with the largest batch first
+  CHECK(allocations_during(epoch) == 0);
+}
+
+TEST_CASE("no allocation: one example at a time (m = 1)", "[no_malloc]") {
+  DeepNet<double> net({30, 16, 8, 3}, Activation::Tanh, Activation::Softmax);
+  net.initialize(Init::Xavier, 3);
+  const Matrix<double> X = Matrix<double>::Random(30, 5);
+  const Matrix<double> Y = one_hot<double>(3, 5);
+  const auto pass = [&] {
+    for (Index j = 0; j < 5; ++j) {
+      net.forward(X.col(j));
+      net.backward(Y.col(j));
+      net.update(0.1);
+    }
+  };
+  pass();
+  CHECK(allocations_during(pass) == 0);
+}
+
+TEST_CASE("no allocation: every activation and loss on the hot path", "[no_malloc]") {
+  const Activation hidden = GENERATE(Activation::ReLU, Activation::LeakyReLU, Activation::Tanh,
+                                     Activation::Sigmoid, Activation::Identity);
+  const Activation output = GENERATE(Activation::Sigmoid, Activation::Identity);
+  DeepNet<double> net({40, 64, 32, 2}, hidden, output);
+  net.initialize(Init::He, 4);
+  const Matrix<double> X = Matrix<double>::Random(40, 100);
+  const Matrix<double> Y = (Matrix<double>::Random(2, 100).array() > 0).cast<double>();
+  const auto step = [&] {
+    net.forward(X);
+    (void)net.cost(Y);
+    net.backward(Y);
+    net.update(0.01);
+  };
+  step();
+  CHECK(allocations_during(step) == 0);
+}
+
+TEST_CASE("fit allocates its history once, however many iterations it runs", "[no_malloc]") {
+  DeepNet<double> net({20, 10, 1});
+  net.initialize(Init::He, 5);
+  const Matrix<double> X = Matrix<double>::Random(20, 300);
+  const Matrix<double> Y = (Matrix<double>::Random(1, 300).array() > 0).cast<double>();
+  const auto run = [&](Index iterations) {
+    const long before = g_allocations.load();
+    (void)net.fit(X, Y, deepnet::FitOptions().learning_rate(0.01).iterations(iterations));
+    return g_allocations.load() - before;
+  };
+  (void)run(1);  // caches
+  CHECK(run(10) == run(1000));
+}
+
+TEST_CASE("the allocation counter and Eigen's guard do see allocations", "[no_malloc]") {
+  // Guards against a test that cannot fail.
+  static int* volatile escape = nullptr;
+  CHECK(allocations_during([] { escape = new int(1); }) == 1);
+  delete escape;
+  REQUIRE_THROWS_AS(allocations_during([] { Matrix<double> big(300, 300); }),
+                    deepnet_test::AssertionFailure);
+}

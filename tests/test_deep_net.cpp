@@ -342,7 +342,7 @@ TEST_CASE("classify and accuracy: threshold 0.5 for sigmoid, argmax for softmax"
     Y << 0, 1, 0, 0;
     CHECK(net.accuracy(X, Y) == 0.75);
     REQUIRE_THROWS_WITH(net.accuracy(X, Matrix<double>::Zero(1, 3)),
-                        StartsWith("DeepNet::accuracy: Y is 1x3, expected 1x4"));
+                        "DeepNet::accuracy: Y is 1x3, expected 1x4 (the shape of A[1]: n[1] x m)");
     Y(0, 0) = 0.5;
     REQUIRE_THROWS_AS(net.accuracy(X, Y), DataError);
   }
@@ -421,7 +421,8 @@ TEST_CASE("fit: rejects bad options and bad data before training", "[deep_net][f
   REQUIRE_THROWS_WITH(net.fit(data.X, data.Y, FitOptions().iterations(-1)),
                       "DeepNet::fit: iterations must be 0 or more, got -1");
   CHECK(net.fit(data.X, data.Y, FitOptions().iterations(0)).cost.empty());
-  REQUIRE_THROWS_AS(net.fit(data.X, Matrix<double>::Zero(1, 19)), ShapeError);
+  REQUIRE_THROWS_WITH(net.fit(data.X, Matrix<double>::Zero(1, 19)),
+                      "DeepNet::fit: Y is 1x19, expected 1x20 (the shape of A[2]: n[2] x m)");
   REQUIRE_THROWS_AS(net.fit(data.X.topRows(2), data.Y), ShapeError);
 }
 

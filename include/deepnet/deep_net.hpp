@@ -19,6 +19,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <limits>
 #include <ostream>
 #include <stdexcept>
@@ -56,7 +57,8 @@ class DeepNet {
   /// A network with layer sizes `layer_dims` = {n[0], n[1], ..., n[L]}, `hidden` as the
   /// activation of layers 1..L-1, `output` as g[L], and the loss that matches the output
   /// (Sigmoid: BinaryCrossEntropy, Softmax: CategoricalCrossEntropy, else MeanSquaredError).
-  /// W and b start at zero: call `initialize` before training.
+  /// W and b start at zero: call `initialize` before training. With L = 1 (`{n[0], 1}`) the
+  /// network is logistic regression and `hidden` is not used.
   /// \throws ConfigError for fewer than two sizes, a size below 1, a hidden Softmax layer
   explicit DeepNet(std::vector<Index> layer_dims, Activation hidden = Activation::ReLU,
                    Activation output = Activation::Sigmoid)
@@ -149,6 +151,7 @@ class DeepNet {
       check_finite(layer(l).Z(), l, m_input.X(), "DeepNet::forward");
     }
     m_pass = Pass::Forward;
+    m_has_gradients = false;  // dZ, dA of an earlier pass describe other examples
     return layer(L()).A();
   }
 
@@ -158,9 +161,8 @@ class DeepNet {
   /// \throws StateError before forward; ShapeError if Y is not n[L] x m;
   ///         DataError for non-finite values or invalid labels
   Scalar cost(const Eigen::Ref<const Matrix>& Y) const {
-    check_targets(Y, "DeepNet::cost");
-    const LayerType& out = layer(L());
-    return deepnet::cost<Scalar>(m_loss, out.Z(), out.A(), Y);
+    check_targets(Y, "DeepNet::cost", true);
+    return cost_of_checked(Y);
   }
 
   /// Backward propagation: dA[L], dZ[L] from the loss, then for l = L..1
@@ -170,23 +172,8 @@ class DeepNet {
   /// \param Y n[L] x m targets, as for `cost`
   /// \throws as `cost`
   void backward(const Eigen::Ref<const Matrix>& Y) {
-    check_targets(Y, "DeepNet::backward");
-    check_parameters("DeepNet::backward");
-    LayerType& out = layer(L());
-    output_gradient<Scalar>(m_loss, out.activation(), out.Z(), out.A(), Y, out.dA(), out.dZ());
-    for (Index l = L(); l >= 1; --l) {
-      LayerType& current = layer(l);
-      if (l < L()) current.backward_activation();
-      if (l > 1) {
-        typename LayerType::Span dA_prev = layer(l - 1).dA();
-        current.backward_parameters(layer(l - 1).A(), &dA_prev, m_workspace);
-      } else {
-        current.backward_parameters(m_input.X(), nullptr, m_workspace);
-      }
-    }
-    m_pass = Pass::Backward;
-    m_has_gradients = true;
-    if (DEEPNET_CHECKS_SHAPES_AFTER_BACKWARD) check_shapes();
+    check_targets(Y, "DeepNet::backward", true);
+    backward_checked(Y);
   }
 
   /// One step of gradient descent: W[l] := W[l] - alpha dW[l], b[l] := b[l] - alpha db[l].
@@ -240,23 +227,32 @@ class DeepNet {
       const Matrix evaluated = X;  // an expression: evaluate it once, not at every step
       return fit(evaluated, Y, options);
     }
+    if (X.rows() == m_dims.front() && (Y.rows() != m_dims.back() || Y.cols() != X.cols())) {
+      throw ShapeError("DeepNet::fit", L(), "Y", Y.rows(), Y.cols(), m_dims.back(), X.cols(),
+                       shape_of_output());
+    }
+    validate_targets<Scalar>(m_loss, Y, "DeepNet::fit");  // once: Y does not change
     History history;
     history.cost.reserve(static_cast<std::size_t>(options.iterations()));
     for (Index i = 0; i < options.iterations(); ++i) {
       forward(X);
-      const Scalar J = cost(Y);
+      const Scalar J = cost_of_checked(Y);
       if (!std::isfinite(J)) {
         throw NumericalError("DeepNet::fit: the cost is " + detail::number_string(J) +
                                  " at iteration " + std::to_string(i) + "; lower the learning rate",
                              0, "cost");
       }
-      backward(Y);
+      backward_checked(Y);
       update(options.learning_rate());
       history.cost.push_back(static_cast<double>(J));
       const bool last = i + 1 == options.iterations();
       if (options.print_every() > 0 && options.out() != nullptr &&
           (i % options.print_every() == 0 || last)) {
-        *options.out() << "Cost after iteration " << i << ": " << J << '\n';
+        // The course's line, in the same format whatever the stream's flags are.
+        char line[64];
+        std::snprintf(line, sizeof line, "Cost after iteration %lld: %.6g\n",
+                      static_cast<long long>(i), static_cast<double>(J));
+        *options.out() << line;
       }
       if (options.callback() &&
           options.callback()(Step{i, static_cast<double>(J)}) == Control::Stop) {
@@ -317,7 +313,7 @@ class DeepNet {
     const Index n_L = m_dims.back();
     if (Y.rows() != n_L || Y.cols() != X.cols()) {
       throw ShapeError("DeepNet::accuracy", L(), "Y", Y.rows(), Y.cols(), n_L, X.cols(),
-                       "n[" + std::to_string(L()) + "] x m, like A[" + std::to_string(L()) + "]");
+                       shape_of_output());
     }
     const Labels predicted = classify(X);
     const Activation g = layer(L()).activation();
@@ -403,19 +399,48 @@ class DeepNet {
       check_parameter_shapes(layer(l), l, where);
   }
 
-  void check_targets(const Eigen::Ref<const Matrix>& Y, const char* where) const {
+  // cost and backward once Y has passed check_targets (fit checks the values of Y only once).
+  Scalar cost_of_checked(const Eigen::Ref<const Matrix>& Y) const {
+    const LayerType& out = layer(L());
+    return deepnet::cost<Scalar>(m_loss, out.Z(), out.A(), Y);
+  }
+
+  void backward_checked(const Eigen::Ref<const Matrix>& Y) {
+    check_parameters("DeepNet::backward");
+    LayerType& out = layer(L());
+    output_gradient<Scalar>(m_loss, out.activation(), out.Z(), out.A(), Y, out.dA(), out.dZ());
+    for (Index l = L(); l >= 1; --l) {
+      LayerType& current = layer(l);
+      if (l < L()) current.backward_activation();
+      if (l > 1) {
+        typename LayerType::Span dA_prev = layer(l - 1).dA();
+        current.backward_parameters(layer(l - 1).A(), &dA_prev, m_workspace);
+      } else {
+        current.backward_parameters(m_input.X(), nullptr, m_workspace);
+      }
+    }
+    m_pass = Pass::Backward;
+    m_has_gradients = true;
+    if (DEEPNET_CHECKS_SHAPES_AFTER_BACKWARD) check_shapes();
+  }
+
+  // The state and the shape of Y always; its values (finite, valid labels) when asked.
+  void check_targets(const Eigen::Ref<const Matrix>& Y, const char* where, bool values) const {
     if (m_pass == Pass::None || !m_input.bound()) {
       throw StateError(std::string(where) +
                        " needs the caches of a forward pass over the current weights: call "
                        "forward(X) first");
     }
-    const Index n_L = m_dims.back();
-    if (Y.rows() != n_L || Y.cols() != m()) {
-      const std::string L_str = std::to_string(L());
-      throw ShapeError(where, L(), "Y", Y.rows(), Y.cols(), n_L, m(),
-                       "the shape of A[" + L_str + "]: n[" + L_str + "] x m");
+    if (Y.rows() != m_dims.back() || Y.cols() != m()) {
+      throw ShapeError(where, L(), "Y", Y.rows(), Y.cols(), m_dims.back(), m(), shape_of_output());
     }
-    validate_targets<Scalar>(m_loss, Y, where);
+    if (values) validate_targets<Scalar>(m_loss, Y, where);
+  }
+
+  // "the shape of A[2]: n[2] x m", the reason given when Y does not fit the output.
+  std::string shape_of_output() const {
+    const std::string l = std::to_string(L());
+    return "the shape of A[" + l + "]: n[" + l + "] x m";
   }
 
   static void require_learning_rate(double learning_rate, const char* where) {

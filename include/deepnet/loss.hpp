@@ -174,20 +174,17 @@ void output_gradient(Loss loss, Activation output, MatrixView<Scalar> Z, MatrixV
                      MatrixSpan<Scalar> dZ) {
   const Scalar one(1);
   switch (loss) {
-    case Loss::BinaryCrossEntropy:
-      // dA = -(y / a - (1 - y) / (1 - a)) with 1/a = 1 + e^-z and 1/(1 - a) = 1 + e^z
-      dA.array() =
-          (one - Y.array()) * (one + Z.array().exp()) - Y.array() * (one + (-Z.array()).exp());
+    case Loss::BinaryCrossEntropy: {
+      // dA = -(y / a - (1 - y) / (1 - a)), that is -(1 + e^-z) where y = 1 and 1 + e^z where
+      // y = 0: with sign = 1 - 2y, dA = sign (1 + e^(sign z)), one exp and never 1/0.
+      const auto sign = one - Scalar(2) * Y.array();
+      dA.array() = sign * (one + (sign * Z.array()).exp());
       break;
+    }
     case Loss::CategoricalCrossEntropy:
-      // dA = -y / a with 1/a_k = exp(logsumexp(z) - z_k); zero where y = 0
-      for (Index j = 0; j < Z.cols(); ++j) {
-        const auto z = Z.col(j).array();
-        const Scalar top = z.maxCoeff();
-        const Scalar logsumexp = top + std::log((z - top).exp().sum());
-        dA.col(j).array() = (Y.col(j).array() > Scalar(0))
-                                .select(-Y.col(j).array() * (logsumexp - z).exp(), Scalar(0));
-      }
+      // dA = -y / a, zero where y = 0 (a softmax output only underflows to 0 where the true
+      // 1/a is beyond the floating-point range anyway)
+      dA.array() = (Y.array() != Scalar(0)).select(-Y.array() / A.array(), Scalar(0));
       break;
     case Loss::MeanSquaredError:
       dA = A - Y;

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs deepnet's whole test suite on a Debian machine:
+#   1. installs the Debian packages it needs that are missing (apt-get, through sudo if needed),
+#   2. configures a Release build with warnings as errors into build/ (or $DEEPNET_BUILD_DIR),
+#   3. builds everything on all cores,
+#   4. runs ctest in parallel; arguments go to ctest, e.g. `scripts/test.sh -L unit`
+#      or `scripts/test.sh -R test_loss`.
+set -euo pipefail
+
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+build_dir="${DEEPNET_BUILD_DIR:-$DEEPNET_ROOT/build}"
+jobs="$(deepnet_jobs)"
+
+deepnet_log "packages"
+deepnet_require_packages libeigen3-dev catch2 python3-numpy cmake g++ make
+
+deepnet_log "configure ($build_dir)"
+deepnet_configure "$build_dir"
+
+deepnet_log "build ($jobs jobs)"
+deepnet_run cmake --build "$build_dir" --parallel "$jobs"
+
+deepnet_log "test"
+cd "$build_dir"
+deepnet_run ctest --output-on-failure --no-tests=error -j "$jobs" "$@"

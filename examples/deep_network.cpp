@@ -64,15 +64,6 @@ Dataset make_circles(Index m, deepnet::Random& random) {
   return data;
 }
 
-std::string to_string(const std::vector<Index>& layer_dims) {
-  std::string text = "{";
-  for (std::size_t l = 0; l < layer_dims.size(); ++l) {
-    if (l > 0) text += ", ";
-    text += std::to_string(layer_dims[l]);
-  }
-  return text + "}";
-}
-
 // The value with two digits after the point: "98.50".
 std::string two_decimals(double value) {
   std::ostringstream out;
@@ -166,7 +157,8 @@ int main(int argc, char** argv) {
   // ReLU hidden layers and a sigmoid output are the constructor's defaults; the sigmoid
   // output brings binary cross-entropy with it.
   deepnet::DeepNet<> net(kLayerDims);
-  std::cout << "Model: layer_dims = " << to_string(net.dims()) << ", L = " << net.L() << '\n'
+  std::cout << "Model: layer_dims = " << deepnet::dims_string(net.dims()) << ", L = " << net.L()
+            << '\n'
             << "  layers 1.." << net.L() - 1 << ": ReLU, layer " << net.L()
             << ": sigmoid; loss: " << deepnet::to_string(net.loss()) << '\n'
             << "  W[l] = randn(n[l], n[l-1]) / sqrt(n[l-1]), b[l] = 0\n"

@@ -163,15 +163,6 @@ bool print_table(const std::vector<Row>& rows, Index L) {
   return all_agree;
 }
 
-std::string to_string(const std::vector<Index>& layer_dims) {
-  std::string text = "{";
-  for (std::size_t l = 0; l < layer_dims.size(); ++l) {
-    if (l > 0) text += ", ";
-    text += std::to_string(layer_dims[l]);
-  }
-  return text + "}";
-}
-
 // Reads a whole number; false for "", "12x" or out-of-range text.
 bool parse_integer(std::string_view text, Index& value) {
   const char* end = text.data() + text.size();
@@ -223,7 +214,7 @@ int main(int argc, char** argv) {
     net.initialize(deepnet::Init::ScaledNormal, 1);
     deepnet::Random random(1);
 
-    std::cout << "layer_dims = " << to_string(net.dims()) << ": L = " << net.L()
+    std::cout << "layer_dims = " << deepnet::dims_string(net.dims()) << ": L = " << net.L()
               << (net.L() == 1 ? " layer," : " layers,");
     for (std::size_t l = 0; l < layer_dims.size(); ++l) {
       std::cout << (l == 0 ? " " : ", ") << "n[" << l << "] = " << layer_dims[l];

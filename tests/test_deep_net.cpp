@@ -54,6 +54,7 @@ TEST_CASE("DeepNet: layer_dims {n[0], ..., n[L]} gives L layers numbered 1..L", 
   DeepNet<double> net({5, 4, 3, 1});
   CHECK(net.L() == 3);
   CHECK(net.dims() == std::vector<Index>{5, 4, 3, 1});
+  CHECK(deepnet::dims_string(net.dims()) == "{5, 4, 3, 1}");
   for (Index l = 1; l <= 3; ++l) {
     CAPTURE(l);
     CHECK(net.layer(l).units() == net.dims()[static_cast<std::size_t>(l)]);

@@ -13,12 +13,23 @@
 #include <stdexcept>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace deepnet {
 
 /// "7x20": the way every message writes a shape.
 inline std::string shape_string(Index rows, Index cols) {
   return std::to_string(rows) + "x" + std::to_string(cols);
+}
+
+/// "{2, 20, 7, 5, 1}": the way messages and examples write layer_dims.
+inline std::string dims_string(const std::vector<Index>& layer_dims) {
+  std::string text = "{";
+  for (std::size_t l = 0; l < layer_dims.size(); ++l) {
+    if (l > 0) text += ", ";
+    text += std::to_string(layer_dims[l]);
+  }
+  return text + "}";
 }
 
 /// A matrix does not have the shape the notes require, e.g.

@@ -18,6 +18,12 @@ namespace {
 std::atomic<long> g_allocations{0};
 }
 
+// These replace the global allocation functions, so free() does match malloc() here; GCC's
+// -Wmismatched-new-delete cannot see that through the replacement.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
 void* operator new(std::size_t size) {
   ++g_allocations;
   if (void* p = std::malloc(size == 0 ? 1 : size)) return p;

@@ -8,6 +8,7 @@
 #include "config.hpp"
 #include "errors.hpp"
 
+#include <stdexcept>
 #include <string>
 
 namespace deepnet {
@@ -59,23 +60,18 @@ inline void require_valid(Activation g) {
   throw ConfigError("unknown activation " + to_string(g));
 }
 
-/// Fused forward pass of one layer after the product W A[l-1] is in Z:
-/// Z += b (each column), then A = g(Z).
-/// \param g the activation
-/// \param b bias, n x 1
-/// \param Z n x m; holds W A[l-1] on entry and Z = W A[l-1] + b on return
-/// \param A n x m, receives g(Z)
-template <class Scalar>
-void add_bias_and_activate(Activation g, const Vector<Scalar>& b, MatrixSpan<Scalar> Z,
-                           MatrixSpan<Scalar> A) {
-  DEEPNET_ASSERT(Z.rows() == b.rows() && A.rows() == Z.rows() && A.cols() == Z.cols(),
-                 "add_bias_and_activate: shapes");
-  // One pass per column: z is still in cache when g reads it. The switch sits outside the
-  // loop so that each loop body is a single vectorised Eigen expression.
+namespace detail {
+
+/// A = g(Z) column by column, after `prepare(z)` has updated each column z of Z (the bias add,
+/// or nothing). One pass per column: z is still in cache when g reads it. The switch sits
+/// outside the loop so that each loop body is a single vectorised Eigen expression.
+template <class Scalar, class ZMap, class Prepare>
+void activate_columns(Activation g, ZMap Z, MatrixSpan<Scalar> A, Prepare&& prepare) {
+  DEEPNET_ASSERT(A.rows() == Z.rows() && A.cols() == Z.cols(), "activate_columns: shapes");
   const auto each_column = [&](auto&& g_of_z) {
     for (Index j = 0; j < Z.cols(); ++j) {
       auto z = Z.col(j).array();
-      z += b.array();
+      prepare(z);
       A.col(j).array() = g_of_z(z);
     }
   };
@@ -100,7 +96,7 @@ void add_bias_and_activate(Activation g, const Vector<Scalar>& b, MatrixSpan<Sca
       for (Index j = 0; j < Z.cols(); ++j) {
         auto z = Z.col(j).array();
         auto a = A.col(j).array();
-        z += b.array();
+        prepare(z);
         // Subtracting the column's maximum keeps exp() from overflowing; the result is the same.
         a = (z - z.maxCoeff()).exp();
         a /= a.sum();
@@ -109,14 +105,36 @@ void add_bias_and_activate(Activation g, const Vector<Scalar>& b, MatrixSpan<Sca
   }
 }
 
+}  // namespace detail
+
+/// Fused forward pass of one layer after the product W A[l-1] is in Z:
+/// Z += b (each column), then A = g(Z).
+/// \param g the activation
+/// \param b bias, n x 1
+/// \param Z n x m; holds W A[l-1] on entry and Z = W A[l-1] + b on return
+/// \param A n x m, receives g(Z)
+template <class Scalar>
+void add_bias_and_activate(Activation g, const Vector<Scalar>& b, MatrixSpan<Scalar> Z,
+                           MatrixSpan<Scalar> A) {
+  DEEPNET_ASSERT(Z.rows() == b.rows(), "add_bias_and_activate: shapes");
+  detail::activate_columns<Scalar>(g, Z, A, [&b](auto& z) { z += b.array(); });
+}
+
+/// A = g(Z), column by column (a layer with batch normalisation has no bias to add).
+/// \param Z n x m, the pre-activation
+/// \param A n x m, receives g(Z)
+template <class Scalar>
+void activate_into(Activation g, MatrixView<Scalar> Z, MatrixSpan<Scalar> A) {
+  detail::activate_columns<Scalar>(g, Z, A, [](const auto&) {});
+}
+
 /// A = g(Z) for a whole matrix (no bias). Allocates the result: for learners and tests.
 template <class Scalar>
 Matrix<Scalar> activate(Activation g, const Matrix<Scalar>& Z) {
   Matrix<Scalar> z = Z;
   Matrix<Scalar> A(Z.rows(), Z.cols());
-  add_bias_and_activate<Scalar>(g, Vector<Scalar>::Zero(Z.rows()),
-                                MatrixSpan<Scalar>(z.data(), z.rows(), z.cols()),
-                                MatrixSpan<Scalar>(A.data(), A.rows(), A.cols()));
+  activate_into<Scalar>(g, MatrixView<Scalar>(z.data(), z.rows(), z.cols()),
+                        MatrixSpan<Scalar>(A.data(), A.rows(), A.cols()));
   return A;
 }
 
@@ -162,6 +180,33 @@ void activation_backward(Activation g, MatrixView<Scalar> Z, MatrixView<Scalar> 
         dZ.col(j).array() = a * (da - (da * a).sum());
       }
       break;
+  }
+}
+
+/// dZ = dA * g'(Z) from Z alone, for a layer whose cached A is not g(Z) (after dropout):
+/// sigmoid and tanh recompute g(Z) column by column instead of reading A.
+template <class Scalar>
+void activation_backward_from_Z(Activation g, MatrixView<Scalar> Z, MatrixView<Scalar> dA,
+                                MatrixSpan<Scalar> dZ) {
+  const Scalar one(1);
+  switch (g) {
+    case Activation::Sigmoid:
+      for (Index j = 0; j < dZ.cols(); ++j) {
+        const auto s = Z.col(j).array().logistic();
+        dZ.col(j).array() = dA.col(j).array() * s * (one - s);
+      }
+      return;
+    case Activation::Tanh:
+      for (Index j = 0; j < dZ.cols(); ++j) {
+        dZ.col(j).array() = dA.col(j).array() * (one - Z.col(j).array().tanh().square());
+      }
+      return;
+    case Activation::Softmax:
+      // Only hidden layers drop units, and Softmax is an output activation.
+      throw std::logic_error("activation_backward_from_Z: Softmax needs its cached A");
+    default:  // Identity, ReLU and LeakyReLU read only Z
+      activation_backward<Scalar>(g, Z, Z, dA, dZ);
+      return;
   }
 }
 

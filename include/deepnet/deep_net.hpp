@@ -13,10 +13,12 @@
 #include "init.hpp"
 #include "layer.hpp"
 #include "loss.hpp"
+#include "optimizer.hpp"
 #include "options.hpp"
 #include "random.hpp"
 #include "shape_check.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -28,6 +30,37 @@
 #include <vector>
 
 namespace deepnet {
+
+template <class Scalar>
+class DeepNet;
+template <class Scalar>
+class Trainer;
+
+/// Buffers for `DeepNet::predict(X, workspace)`: they grow to the largest batch seen and are
+/// reused, so prediction allocates nothing once warmed up.
+template <class Scalar>
+class PredictionWorkspace {
+ public:
+  /// A[L] of the last prediction, n[L] x m.
+  MatrixView<Scalar> A() const { return MatrixView<Scalar>(m_A[m_last].data(), m_units, m_m); }
+  /// The pre-activation of the output layer in the last prediction (Z[L], or Z_tilde[L] with
+  /// batch normalisation), n[L] x m: what the cost is computed from.
+  MatrixView<Scalar> Z() const { return MatrixView<Scalar>(m_Z.data(), m_units, m_m); }
+
+ private:
+  friend class DeepNet<Scalar>;
+  void reserve(Index size) {
+    if (m_Z.size() < size) {
+      m_Z.resize(size);
+      m_A[0].resize(size);
+      m_A[1].resize(size);
+    }
+  }
+  Vector<Scalar> m_Z;
+  Vector<Scalar> m_A[2];  // A[l] alternates between the two
+  detail::GemmWorkspace<Scalar> m_gemm;
+  Index m_units = 0, m_m = 0, m_last = 0;
+};
 
 /// An L-layer fully connected network. Examples are columns: X = A[0] is n[0] x m.
 ///
@@ -98,16 +131,54 @@ class DeepNet {
     return result;
   }
 
-  /// A copy of the network with another scalar type: same architecture and loss, W and b
-  /// rounded to NewScalar (no caches, no gradients).
+  /// A copy of the network with another scalar type: same architecture, loss, L2 strength,
+  /// dropout and batch normalisation, parameters rounded to NewScalar (no caches, no gradients).
   template <class NewScalar>
   DeepNet<NewScalar> cast() const {
     DeepNet<NewScalar> result(m_dims, activations(), m_loss);
-    for (Index l = 1; l <= L(); ++l) {
-      result.layer(l).W() = layer(l).W().template cast<NewScalar>();
-      result.layer(l).b() = layer(l).b().template cast<NewScalar>();
-    }
+    for (Index l = 1; l <= L(); ++l)
+      result.layer(l).assign_parameters(layer(l));
+    result.set_l2(m_l2);
     return result;
+  }
+
+  /// lambda, the strength of L2 regularisation: the cost gains (lambda / 2m) sum_l ||W[l]||^2
+  /// and every dW[l] gains (lambda / m) W[l]. 0 (the default) turns it off.
+  /// \throws ConfigError unless lambda >= 0 and finite
+  void set_l2(double lambda) {
+    if (!(lambda >= 0.0) || !std::isfinite(lambda)) {
+      throw ConfigError("DeepNet::set_l2: lambda must be 0 or more, got " +
+                        detail::number_string(lambda));
+    }
+    m_l2 = lambda;
+  }
+  /// lambda of L2 regularisation (0: none).
+  double l2() const noexcept { return m_l2; }
+
+  /// Inverted dropout on hidden layer l: while training, each unit is kept with probability
+  /// keep_prob (1: no dropout). Prediction never drops units.
+  /// \throws ConfigError for the output layer or keep_prob outside (0, 1];
+  ///         std::out_of_range unless 1 <= l <= L
+  void set_keep_prob(Index l, double keep_prob) {
+    if (l == L() && keep_prob != 1.0) {
+      throw ConfigError("DeepNet::set_keep_prob: layer " + std::to_string(l) +
+                        " is the output layer; dropout is for hidden layers only");
+    }
+    layer(l).set_keep_prob(keep_prob);
+  }
+  /// The same keep_prob for every hidden layer 1..L-1.
+  void set_keep_prob(double keep_prob) {
+    for (Index l = 1; l < L(); ++l)
+      set_keep_prob(l, keep_prob);
+  }
+  /// Seeds the generator of the dropout masks (initialize seeds it too).
+  void set_dropout_seed(std::uint64_t seed) { m_random = Random(seed); }
+
+  /// Turns batch normalisation of layer l on or off (gamma = 1, beta = 0; b becomes unused).
+  /// \throws std::out_of_range unless 1 <= l <= L
+  void set_batch_norm(Index l, bool enabled = true) {
+    layer(l).set_batch_norm(enabled);
+    m_pass = Pass::None;
   }
 
   /// Layer l, numbered 1..L as in the notes.
@@ -119,12 +190,15 @@ class DeepNet {
 
   /// Draws every W[l] with `init` from a generator seeded with `seed`, layer by layer, and sets
   /// every b[l] to zero. The same seed gives the same bits on every platform.
+  /// The dropout masks are drawn from a second generator, seeded with ~seed.
   void initialize(Init init, std::uint64_t seed) {
     Random random(seed);
     for (LayerType& layer : m_layers) {
       initialize_weights(init, layer.W(), random);
       layer.b().setZero();
+      if (layer.has_batch_norm()) layer.set_batch_norm(true);  // gamma = 1, beta = 0
     }
+    m_random = Random(~seed);
     m_pass = Pass::None;
   }
 
@@ -144,9 +218,9 @@ class DeepNet {
     m_input.bind(X);
     for (Index l = 1; l <= L(); ++l) {
       if (l == 1) {
-        layer(1).forward(m_input.X(), m_workspace);
+        layer(1).forward(m_input.X(), m_workspace, &m_random);
       } else {
-        layer(l).forward(layer(l - 1).A(), m_workspace);
+        layer(l).forward(layer(l - 1).A(), m_workspace, &m_random);
       }
       check_finite(layer(l).Z(), l, m_input.X(), "DeepNet::forward");
     }
@@ -176,11 +250,19 @@ class DeepNet {
     backward_checked(Y);
   }
 
-  /// One step of gradient descent: W[l] := W[l] - alpha dW[l], b[l] := b[l] - alpha db[l].
+  /// One step of gradient descent: W[l] := W[l] - alpha dW[l], b[l] := b[l] - alpha db[l]
+  /// (gamma, beta likewise under batch normalisation).
   /// \param learning_rate alpha, positive and finite
   /// \throws ConfigError for a bad learning rate; StateError unless backward has run since
   ///         the last update
   void update(double learning_rate) {
+    GradientDescent<Scalar> descent;
+    update(descent, learning_rate);
+  }
+
+  /// One step of `optimizer` (momentum, RMSProp, Adam, ...) on every parameter.
+  /// \throws as update(learning_rate)
+  void update(Optimizer<Scalar>& optimizer, double learning_rate) {
     require_learning_rate(learning_rate, "DeepNet::update");
     if (m_pass != Pass::Backward) {
       throw StateError(
@@ -189,9 +271,12 @@ class DeepNet {
     }
     check_parameters("DeepNet::update");
     const auto alpha = static_cast<Scalar>(learning_rate);
-    for (LayerType& layer : m_layers) {
-      layer.W().noalias() -= alpha * layer.dW();
-      layer.b().noalias() -= alpha * layer.db();
+    optimizer.begin_step();
+    Index k = 0;
+    for (LayerType& current : m_layers) {
+      current.for_each_parameter([&](const char*, MatrixSpan<Scalar> theta, MatrixSpan<Scalar> g) {
+        optimizer.update(k++, theta, MatrixView<Scalar>(g.data(), g.rows(), g.cols()), alpha);
+      });
     }
     m_pass = Pass::None;  // the caches belong to the old weights now
   }
@@ -210,86 +295,73 @@ class DeepNet {
     }
   }
 
-  /// Full-batch gradient descent: `iterations` times forward, cost, backward, update.
-  /// \param X n[0] x m inputs (kept as a view during the call)
+  /// Trains the network: for every epoch, the examples in mini-batches (all of them by
+  /// default: full-batch gradient descent), each step forward, cost, backward and an update by
+  /// the chosen optimizer (see FitOptions and trainer.hpp).
+  /// \param X n[0] x m inputs (kept as a view during the call; other expressions are
+  ///          evaluated once)
   /// \param Y n[L] x m targets
-  /// \return the cost of every step
-  /// \throws as forward, cost and update; NumericalError if the cost stops being finite
-  template <class Derived>
-  History fit(const Eigen::MatrixBase<Derived>& X, const Eigen::Ref<const Matrix>& Y,
+  /// \return the cost of every step, and a record of every epoch
+  /// \throws ShapeError, DataError for bad data; ConfigError for bad options;
+  ///         NumericalError if the cost stops being finite
+  template <class DerivedX, class DerivedY>
+  History fit(const Eigen::MatrixBase<DerivedX>& X, const Eigen::MatrixBase<DerivedY>& Y,
               const FitOptions& options = FitOptions()) {
-    require_learning_rate(options.learning_rate(), "DeepNet::fit");
-    if (options.iterations() < 0) {
-      throw ConfigError("DeepNet::fit: iterations must be 0 or more, got " +
-                        std::to_string(options.iterations()));
-    }
-    if constexpr (!detail::is_viewable_input<Derived, Scalar>) {
-      const Matrix evaluated = X;  // an expression: evaluate it once, not at every step
-      return fit(evaluated, Y, options);
-    }
-    if (X.rows() == m_dims.front() && (Y.rows() != m_dims.back() || Y.cols() != X.cols())) {
-      throw ShapeError("DeepNet::fit", L(), "Y", Y.rows(), Y.cols(), m_dims.back(), X.cols(),
-                       shape_of_output());
-    }
-    validate_targets<Scalar>(m_loss, Y, "DeepNet::fit");  // once: Y does not change
-    History history;
-    history.cost.reserve(static_cast<std::size_t>(options.iterations()));
-    for (Index i = 0; i < options.iterations(); ++i) {
-      forward(X);
-      const Scalar J = cost_of_checked(Y);
-      if (!std::isfinite(J)) {
-        throw NumericalError("DeepNet::fit: the cost is " + detail::number_string(J) +
-                                 " at iteration " + std::to_string(i) + "; lower the learning rate",
-                             0, "cost");
-      }
-      backward_checked(Y);
-      update(options.learning_rate());
-      history.cost.push_back(static_cast<double>(J));
-      const bool last = i + 1 == options.iterations();
-      if (options.print_every() > 0 && options.out() != nullptr &&
-          (i % options.print_every() == 0 || last)) {
-        // The course's line, in the same format whatever the stream's flags are.
-        char line[64];
-        std::snprintf(line, sizeof line, "Cost after iteration %lld: %.6g\n",
-                      static_cast<long long>(i), static_cast<double>(J));
-        *options.out() << line;
-      }
-      if (options.callback() &&
-          options.callback()(Step{i, static_cast<double>(J)}) == Control::Stop) {
-        history.stopped_early = !last;
-        break;
-      }
-    }
-    return history;
+    const auto& X_ = viewable(X);
+    const auto& Y_ = viewable(Y);
+    return Trainer<Scalar>(*this, X_.get(), Y_.get(), options).run();
+  }
+
+  /// As above, evaluating the cost and accuracy on a validation set (X_val, Y_val) after every
+  /// epoch; needed for early stopping.
+  template <class DerivedX, class DerivedY, class DerivedXv, class DerivedYv>
+  History fit(const Eigen::MatrixBase<DerivedX>& X, const Eigen::MatrixBase<DerivedY>& Y,
+              const Eigen::MatrixBase<DerivedXv>& X_val, const Eigen::MatrixBase<DerivedYv>& Y_val,
+              const FitOptions& options = FitOptions()) {
+    const auto& X_ = viewable(X);
+    const auto& Y_ = viewable(Y);
+    const auto& Xv = viewable(X_val);
+    const auto& Yv = viewable(Y_val);
+    return Trainer<Scalar>(*this, X_.get(), Y_.get(), Xv.get(), Yv.get(), options).run();
   }
 
   /// The output activations A[L] for X, computed in buffers of its own: the training caches
-  /// are left as they were.
+  /// are left as they were. No dropout; batch normalisation uses its running statistics.
   /// \param X n[0] x m inputs
   /// \return A[L], n[L] x m
   /// \throws as forward
   Matrix predict(const Eigen::Ref<const Matrix>& X) const {
+    PredictionWorkspace<Scalar> workspace;
+    return predict(X, workspace);
+  }
+
+  /// `predict` into a workspace of the caller's: after the first call with a given m it
+  /// allocates nothing. Safe to call from several threads at once, each with its own workspace.
+  /// \return A[L], n[L] x m, a view into the workspace valid until its next use
+  View predict(const Eigen::Ref<const Matrix>& X, PredictionWorkspace<Scalar>& workspace) const {
     check_input(X.rows(), X.cols(), "DeepNet::predict");
     check_parameters("DeepNet::predict");
-    detail::GemmWorkspace<Scalar> workspace;
-    Matrix Z;
-    Matrix A_prev;
-    Matrix A;
+    const Index m = X.cols();
+    Index widest = 0;
+    for (const LayerType& current : m_layers)
+      widest = std::max(widest, current.units());
+    workspace.reserve(widest * m);
     for (Index l = 1; l <= L(); ++l) {
       const LayerType& current = layer(l);
-      Z.resize(current.units(), X.cols());
-      A.resize(current.units(), X.cols());
-      typename LayerType::Span Z_span(Z.data(), Z.rows(), Z.cols());
-      typename LayerType::Span A_span(A.data(), A.rows(), A.cols());
+      typename LayerType::Span Z(workspace.m_Z.data(), current.units(), m);
+      typename LayerType::Span A(workspace.m_A[l % 2].data(), current.units(), m);
       if (l == 1) {
-        current.forward_into(X, Z_span, A_span, workspace);
+        current.forward_into(X, Z, A, workspace.m_gemm);
       } else {
-        current.forward_into(A_prev, Z_span, A_span, workspace);
+        const Scalar* previous = workspace.m_A[(l - 1) % 2].data();
+        current.forward_into(View(previous, current.inputs(), m), Z, A, workspace.m_gemm);
       }
       check_finite(View(Z.data(), Z.rows(), Z.cols()), l, X, "DeepNet::predict");
-      A_prev.swap(A);
     }
-    return A_prev;
+    workspace.m_units = m_dims.back();
+    workspace.m_m = m;
+    workspace.m_last = L() % 2;
+    return workspace.A();
   }
 
   /// Class labels for X: for a Sigmoid output, 1 where A[L] > 0.5 and 0 elsewhere (n[L] x m);
@@ -326,7 +398,29 @@ class DeepNet {
   }
 
  private:
+  template <class>
+  friend class Trainer;
+
   enum class Pass { None, Forward, Backward };
+
+  // A matrix, block or Map of Scalar as it is; anything else evaluated once into a Matrix.
+  template <class Derived>
+  struct Viewable {
+    const Derived& data;
+    const Derived& get() const { return data; }
+  };
+  struct Evaluated {
+    Matrix data;
+    const Matrix& get() const { return data; }
+  };
+  template <class Derived>
+  static auto viewable(const Eigen::MatrixBase<Derived>& M) {
+    if constexpr (detail::is_viewable_input<Derived, Scalar>) {
+      return Viewable<Derived>{M.derived()};
+    } else {
+      return Evaluated{M.template cast<Scalar>()};
+    }
+  }
 
   static std::vector<Activation> activations_for(const std::vector<Index>& layer_dims,
                                                  Activation hidden, Activation output) {
@@ -397,26 +491,37 @@ class DeepNet {
   void check_parameters(const char* where) const {
     for (Index l = 1; l <= L(); ++l)
       check_parameter_shapes(layer(l), l, where);
+    if (layer(L()).keep_prob() != 1.0) {
+      throw ConfigError(std::string(where) + ": layer " + std::to_string(L()) +
+                        " is the output layer; dropout is for hidden layers only");
+    }
   }
 
   // cost and backward once Y has passed check_targets (fit checks the values of Y only once).
   Scalar cost_of_checked(const Eigen::Ref<const Matrix>& Y) const {
     const LayerType& out = layer(L());
-    return deepnet::cost<Scalar>(m_loss, out.Z(), out.A(), Y);
+    Scalar J = deepnet::cost<Scalar>(m_loss, out.pre_activation(), out.A(), Y);
+    if (m_l2 != 0.0) {
+      // + (lambda / 2m) sum_l ||W[l]||^2
+      Scalar squares(0);
+      for (const LayerType& current : m_layers)
+        squares += current.W().squaredNorm();
+      J += static_cast<Scalar>(m_l2) / (Scalar(2) * static_cast<Scalar>(m())) * squares;
+    }
+    return J;
   }
 
   void backward_checked(const Eigen::Ref<const Matrix>& Y) {
     check_parameters("DeepNet::backward");
-    LayerType& out = layer(L());
-    output_gradient<Scalar>(m_loss, out.activation(), out.Z(), out.A(), Y, out.dA(), out.dZ());
+    layer(L()).backward_output(m_loss, Y);
     for (Index l = L(); l >= 1; --l) {
       LayerType& current = layer(l);
       if (l < L()) current.backward_activation();
       if (l > 1) {
         typename LayerType::Span dA_prev = layer(l - 1).dA();
-        current.backward_parameters(layer(l - 1).A(), &dA_prev, m_workspace);
+        current.backward_parameters(layer(l - 1).A(), &dA_prev, m_workspace, m_l2);
       } else {
-        current.backward_parameters(m_input.X(), nullptr, m_workspace);
+        current.backward_parameters(m_input.X(), nullptr, m_workspace, m_l2);
       }
     }
     m_pass = Pass::Backward;
@@ -495,8 +600,12 @@ class DeepNet {
   detail::GemmWorkspace<Scalar> m_workspace;
   Pass m_pass = Pass::None;
   bool m_has_gradients = false;
+  double m_l2 = 0.0;
+  Random m_random{~std::uint64_t(0)};  // dropout masks
 };
 
 }  // namespace deepnet
+
+#include "trainer.hpp"  // DeepNet::fit runs a Trainer
 
 #endif  // DEEPNET_DEEP_NET_HPP

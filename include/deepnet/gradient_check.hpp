@@ -142,27 +142,23 @@ inline GradientCheckEntry compare(Index l, std::string symbol, const Matrix<doub
   return entry;
 }
 
-/// J as a function of A[l] alone: the forward pass of layers l+1..L from A_l, then the cost.
 /// The precision of the numerical gradients.
 using Precise = long double;
 
-/// J as a function of A[l] alone: the forward pass of layers l+1..L from A_l, then the cost.
-inline Precise cost_from_layer(const DeepNet<Precise>& net, Index l, const Matrix<Precise>& A_l,
-                               const Matrix<Precise>& Y) {
+/// J as a function of A[l] alone: the training forward pass of layers l+1..L from A_l (batch
+/// statistics for batch normalisation), then the cost. Uses the caches of `net`, a copy.
+inline Precise cost_from_layer(DeepNet<Precise>& net, Index l, const Matrix<Precise>& A_l,
+                               const Matrix<Precise>& Y, GemmWorkspace<Precise>& workspace) {
   if (l == net.L()) return cost_from_activations<Precise>(net.loss(), A_l, Y);
-  GemmWorkspace<Precise> workspace;
-  Matrix<Precise> A = A_l;
-  Matrix<Precise> Z;
   for (Index k = l + 1; k <= net.L(); ++k) {
-    const Layer<Precise>& layer = net.layer(k);
-    Z.resize(layer.units(), A.cols());
-    Matrix<Precise> next(layer.units(), A.cols());
-    layer.forward_into(A, MatrixSpan<Precise>(Z.data(), Z.rows(), Z.cols()),
-                       MatrixSpan<Precise>(next.data(), next.rows(), next.cols()), workspace);
-    A.swap(next);
+    if (k == l + 1) {
+      net.layer(k).forward(A_l, workspace);
+    } else {
+      net.layer(k).forward(net.layer(k - 1).A(), workspace);
+    }
   }
-  return cost<Precise>(net.loss(), MatrixView<Precise>(Z.data(), Z.rows(), Z.cols()),
-                       MatrixView<Precise>(A.data(), A.rows(), A.cols()), Y);
+  const Layer<Precise>& out = net.layer(net.L());
+  return cost<Precise>(net.loss(), out.pre_activation(), out.A(), Y);
 }
 
 /// Central difference of `J` with respect to every entry of `theta`, restoring each entry
@@ -189,9 +185,22 @@ Matrix<double> central_differences(Parameter& theta, double epsilon, CostFunctio
 
 /// The central-difference gradients of one layer.
 struct LayerGradients {
-  Matrix<double> dW;  ///< approximates dW[l], n[l] x n[l-1]
-  Matrix<double> db;  ///< approximates db[l], n[l] x 1
-  Matrix<double> dA;  ///< approximates dA[l] (m times dJ/dA[l]), n[l] x m
+  /// "dW", "db" (or "dW", "dgamma", "dbeta" under batch normalisation), as in `values`.
+  std::vector<std::string> symbols;
+  /// The approximations of the parameter gradients, shaped like the parameters.
+  std::vector<Matrix<double>> values;
+  /// Approximates dA[l] (m times dJ/dA[l]), n[l] x m.
+  Matrix<double> dA;
+
+  /// The approximation of `symbol` ("dW", "db", "dgamma", "dbeta" or "dA").
+  /// \throws std::out_of_range if the layer has no such gradient
+  const Matrix<double>& of(const std::string& symbol) const {
+    if (symbol == "dA") return dA;
+    for (std::size_t k = 0; k < symbols.size(); ++k) {
+      if (symbols[k] == symbol) return values[k];
+    }
+    throw std::out_of_range("LayerGradients::of: no gradient " + symbol);
+  }
 };
 
 /// Central-difference gradients of every layer of a network.
@@ -204,15 +213,24 @@ struct NumericalGradients {
 };
 
 /// The gradients of J at the network's current weights on (X, Y) by central differences,
-/// (J(theta + eps) - J(theta - eps)) / (2 eps) for every entry of every W[l] and b[l], and m
-/// times the same with respect to every entry of A[l] (running only the layers above l).
-/// Works on a long double copy: `net` is not modified. Costs two forward passes per weight, so use
-/// a small network and a few examples.
+/// (J(theta + eps) - J(theta - eps)) / (2 eps) for every entry of every parameter (W, b, or
+/// gamma and beta), and m times the same with respect to every entry of A[l] (running only
+/// the layers above l). Works on a long double copy: `net` is not modified. Costs two forward
+/// passes per weight, so use a small network and a few examples.
+/// \throws ConfigError when a layer uses dropout: its random masks make J change from one
+///         evaluation to the next (turn it off for the check, as the course says)
 template <class Scalar, class DerivedX, class DerivedY>
 NumericalGradients numerical_gradients(const DeepNet<Scalar>& net,
                                        const Eigen::MatrixBase<DerivedX>& X,
                                        const Eigen::MatrixBase<DerivedY>& Y,
                                        double epsilon = 1e-7) {
+  for (Index l = 1; l <= net.L(); ++l) {
+    if (net.layer(l).keep_prob() != 1.0) {
+      throw ConfigError("gradient_check: layer " + std::to_string(l) +
+                        " uses dropout, whose random masks change J between evaluations; set "
+                        "keep_prob to 1 for the check");
+    }
+  }
   using detail::Precise;
   DeepNet<Precise> reference = net.template cast<Precise>();
   const Matrix<Precise> X_precise = X.template cast<Precise>();
@@ -222,18 +240,22 @@ NumericalGradients numerical_gradients(const DeepNet<Scalar>& net,
     return reference.cost(Y_precise);
   };
   const double m = static_cast<double>(X_precise.cols());
+  detail::GemmWorkspace<Precise> workspace;
 
   NumericalGradients numeric;
   numeric.epsilon = epsilon;
   for (Index l = 1; l <= reference.L(); ++l) {
     LayerGradients layer;
-    layer.dW = detail::central_differences(reference.layer(l).W(), epsilon, J);
-    layer.db = detail::central_differences(reference.layer(l).b(), epsilon, J);
+    reference.layer(l).for_each_parameter(
+        [&](const char* name, MatrixSpan<Precise> theta, MatrixSpan<Precise>) {
+          layer.symbols.push_back(std::string("d") + name);
+          layer.values.push_back(detail::central_differences(theta, epsilon, J));
+        });
     // dA[l] is not a parameter: vary A[l] itself and run only the layers above it.
     reference.forward(X_precise);  // A[l] at the unperturbed weights
     Matrix<Precise> A_l = reference.layer(l).A();
     layer.dA = m * detail::central_differences(A_l, epsilon, [&] {
-                 return detail::cost_from_layer(reference, l, A_l, Y_precise);
+                 return detail::cost_from_layer(reference, l, A_l, Y_precise, workspace);
                });
     numeric.layers.push_back(std::move(layer));
   }
@@ -263,23 +285,28 @@ GradientCheckReport compare_gradients(const DeepNet<Scalar>& net, const Numerica
   for (Index l = 1; l <= net.L(); ++l) {
     const Layer<Scalar>& layer = net.layer(l);
     const LayerGradients& approx = numeric.layer(l);
-    const Matrix<double> dW = layer.dW().template cast<double>();
-    const Matrix<double> db = layer.db().template cast<double>();
+    std::size_t k = 0;
+    const auto mismatch = [&] {
+      return std::invalid_argument("compare_gradients: layer " + std::to_string(l) +
+                                   ": the numerical gradients do not have the shapes of the "
+                                   "layer's gradients; were they computed for this network and "
+                                   "these examples?");
+    };
+    layer.for_each_parameter([&](const char* name, MatrixView<Scalar>, MatrixView<Scalar> g) {
+      const std::string symbol = std::string("d") + name;
+      if (k >= approx.values.size() || approx.symbols[k] != symbol ||
+          approx.values[k].rows() != g.rows() || approx.values[k].cols() != g.cols()) {
+        throw mismatch();
+      }
+      const Matrix<double> analytic = g.template cast<double>();
+      report.entries.push_back(detail::compare(l, symbol, analytic, approx.values[k], threshold));
+      append(analytic_all, analytic);
+      append(numeric_all, approx.values[k]);
+      ++k;
+    });
     const Matrix<double> dA = layer.dA().template cast<double>();
-    if (dW.rows() != approx.dW.rows() || dW.cols() != approx.dW.cols() ||
-        db.rows() != approx.db.rows() || dA.rows() != approx.dA.rows() ||
-        dA.cols() != approx.dA.cols()) {
-      throw std::invalid_argument("compare_gradients: layer " + std::to_string(l) +
-                                  ": the numerical gradients do not have the shapes of dW, db, "
-                                  "dA; were they computed for this network and these examples?");
-    }
-    report.entries.push_back(detail::compare(l, "dW", dW, approx.dW, threshold));
-    report.entries.push_back(detail::compare(l, "db", db, approx.db, threshold));
+    if (dA.rows() != approx.dA.rows() || dA.cols() != approx.dA.cols()) throw mismatch();
     report.entries.push_back(detail::compare(l, "dA", dA, approx.dA, threshold));
-    append(analytic_all, dW);
-    append(analytic_all, db);
-    append(numeric_all, approx.dW);
-    append(numeric_all, approx.db);
   }
   const auto as_column = [](std::vector<double>& all) {
     return Matrix<double>(
@@ -303,8 +330,16 @@ GradientCheckReport gradient_check(DeepNet<Scalar>& net, const Eigen::MatrixBase
                                    const Eigen::MatrixBase<DerivedY>& Y, double epsilon = 1e-7,
                                    double threshold = default_gradient_threshold<Scalar>) {
   const Matrix<Scalar> Y_scalar = Y.template cast<Scalar>();
+  // The check's forward pass must not move the running statistics of batch normalisation.
+  const DeepNet<Scalar> before = net;
   net.forward(X);
   net.backward(Y_scalar);
+  for (Index l = 1; l <= net.L(); ++l) {
+    if (net.layer(l).has_batch_norm()) {
+      net.layer(l).batch_norm().running_mean() = before.layer(l).batch_norm().running_mean();
+      net.layer(l).batch_norm().running_var() = before.layer(l).batch_norm().running_var();
+    }
+  }
   return compare_gradients(net, numerical_gradients(net, X, Y, epsilon), threshold);
 }
 

@@ -5,6 +5,8 @@
 
 #include <deepnet/deep_net.hpp>
 
+#include "support/golden.hpp"
+
 using deepnet::DeepNet;
 using deepnet::Index;
 using deepnet::Matrix;
@@ -18,21 +20,6 @@ const char* const cases[] = {"relu_sigmoid_bce",        "tanh_softmax_cce",
                              "sigmoid_multilabel_bce",  "sigmoid_mse",
                              "single_example",          "tanh_identity_mse_deep"};
 
-template <class Scalar>
-Matrix<Scalar> as(const Matrix<double>& M) {
-  return M.cast<Scalar>();
-}
-
-template <class Scalar>
-DeepNet<Scalar> network_of(const Fixture& fixture) {
-  DeepNet<Scalar> net(fixture.dims(), fixture.activations(), fixture.loss());
-  for (Index l = 1; l <= net.L(); ++l) {
-    net.layer(l).W() = as<Scalar>(fixture.matrix("W", l));
-    net.layer(l).b() = as<Scalar>(fixture.matrix("b", l));
-  }
-  return net;
-}
-
 }  // namespace
 
 TEMPLATE_TEST_CASE("golden: forward, cost, backward and update match the NumPy reference",
@@ -40,42 +27,29 @@ TEMPLATE_TEST_CASE("golden: forward, cost, backward and update match the NumPy r
   const double tol = std::is_same<TestType, float>::value ? 5e-5 : 1e-12;
   for (const char* name : cases) {
     CAPTURE(name);
-    const Fixture fixture = deepnet_test::read_case(name);
-    DeepNet<TestType> net = network_of<TestType>(fixture);
-    const Matrix<TestType> X = as<TestType>(fixture.matrix("X"));
-    const Matrix<TestType> Y = as<TestType>(fixture.matrix("Y"));
-
-    const Matrix<TestType> AL = net.forward(X);
-    for (Index l = 1; l <= net.L(); ++l) {
-      CAPTURE(l);
-      CHECK_THAT(Matrix<TestType>(net.layer(l).Z()),
-                 IsClose(as<TestType>(fixture.matrix("Z", l)), tol));
-      CHECK_THAT(Matrix<TestType>(net.layer(l).A()),
-                 IsClose(as<TestType>(fixture.matrix("A", l)), tol));
-    }
-    CHECK_THAT(AL, IsClose(as<TestType>(fixture.matrix("A", net.L())), tol));
-    CHECK_THAT(static_cast<double>(net.cost(Y)),
-               Catch::Matchers::WithinRel(fixture.scalar("cost"), tol));
-
-    net.backward(Y);
-    for (Index l = 1; l <= net.L(); ++l) {
-      CAPTURE(l);
-      const auto& layer = net.layer(l);
-      CHECK_THAT(Matrix<TestType>(layer.dA()), IsClose(as<TestType>(fixture.matrix("dA", l)), tol));
-      CHECK_THAT(Matrix<TestType>(layer.dZ()), IsClose(as<TestType>(fixture.matrix("dZ", l)), tol));
-      CHECK_THAT(layer.dW(), IsClose(as<TestType>(fixture.matrix("dW", l)), tol));
-      CHECK_THAT(Matrix<TestType>(layer.db()), IsClose(as<TestType>(fixture.matrix("db", l)), tol));
-    }
-
-    net.update(fixture.scalar_or_field("learning_rate"));
-    for (Index l = 1; l <= net.L(); ++l) {
-      CAPTURE(l);
-      CHECK_THAT(net.layer(l).W(),
-                 IsClose(as<TestType>(fixture.matrix("W" + std::to_string(l) + "_updated")), tol));
-      CHECK_THAT(Matrix<TestType>(net.layer(l).b()),
-                 IsClose(as<TestType>(fixture.matrix("b" + std::to_string(l) + "_updated")), tol));
-    }
+    deepnet_test::check_training_step<TestType>(deepnet_test::read_case(name), tol);
   }
+}
+
+TEMPLATE_TEST_CASE("golden: L2 regularisation adds (lambda/2m) sum ||W||^2 and (lambda/m) W",
+                   "[golden][l2]", float, double) {
+  const double tol = std::is_same<TestType, float>::value ? 5e-5 : 1e-12;
+  deepnet_test::check_training_step<TestType>(deepnet_test::read_case("l2"), tol);
+}
+
+TEMPLATE_TEST_CASE("golden: inverted dropout with the seeded masks of the reference",
+                   "[golden][dropout]", float, double) {
+  const double tol = std::is_same<TestType, float>::value ? 5e-5 : 1e-12;
+  for (const char* name : {"dropout_relu", "dropout_tanh_sigmoid"}) {
+    CAPTURE(name);
+    deepnet_test::check_training_step<TestType>(deepnet_test::find_case("dropout.txt", name), tol);
+  }
+}
+
+TEMPLATE_TEST_CASE("golden: batch normalisation, forward, backward, running statistics, prediction",
+                   "[golden][batch_norm]", float, double) {
+  const double tol = std::is_same<TestType, float>::value ? 1e-4 : 1e-12;
+  deepnet_test::check_training_step<TestType>(deepnet_test::read_case("batch_norm"), tol);
 }
 
 TEST_CASE("golden: a column block of a larger X gives the same numbers as the block's copy",
@@ -85,7 +59,7 @@ TEST_CASE("golden: a column block of a larger X gives the same numbers as the bl
   const Matrix<double>& X = fixture.matrix("X");
   Matrix<double> wide = Matrix<double>::Constant(X.rows(), X.cols() + 5, 1e300);
   wide.middleCols(3, X.cols()) = X;
-  DeepNet<double> net = network_of<double>(fixture);
+  DeepNet<double> net = deepnet_test::network_of<double>(fixture);
   net.forward(wide.middleCols(3, X.cols()));
   net.backward(fixture.matrix("Y"));
   for (Index l = 1; l <= net.L(); ++l) {

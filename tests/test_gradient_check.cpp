@@ -162,3 +162,51 @@ TEST_CASE("gradient_check: the report prints one line per layer and symbol", "[g
   CHECK_THAT(text, Contains("    2  dA  "));
   REQUIRE_THROWS_AS(deepnet::gradient_check(net, data.X, data.Y).entry(3, "dW"), std::out_of_range);
 }
+
+TEST_CASE("gradient_check: passes with L2 regularisation", "[gradient_check][l2]") {
+  DeepNet<double> net({4, 5, 3, 1});
+  net.initialize(Init::He, 21);
+  net.set_l2(0.7);
+  const Data data = data_for(Loss::BinaryCrossEntropy, 1, 22);
+  const auto report = deepnet::gradient_check(net, data.X, data.Y);
+  INFO(report);
+  CHECK(report.passed());
+  CHECK(report.overall.difference < 1e-7);
+}
+
+TEST_CASE("gradient_check: batch normalisation's backward pass, gamma and beta included",
+          "[gradient_check][batch_norm]") {
+  const Activation hidden = GENERATE(Activation::ReLU, Activation::Tanh, Activation::Sigmoid);
+  CAPTURE(deepnet::to_string(hidden));
+  DeepNet<double> net({4, 5, 3, 3}, hidden, Activation::Softmax);
+  net.initialize(Init::He, 23);
+  net.set_batch_norm(1);
+  net.set_batch_norm(2);
+  net.set_batch_norm(3);  // the output layer too
+  deepnet::Random random(24);
+  for (Index l = 1; l <= 3; ++l) {
+    for (Index i = 0; i < net.layer(l).units(); ++i) {
+      net.layer(l).batch_norm().gamma()(i) = 1.0 + 0.3 * random.normal();
+      net.layer(l).batch_norm().beta()(i) = 0.2 * random.normal();
+    }
+  }
+  const Data data = data_for(Loss::CategoricalCrossEntropy, 3, 25);
+  const auto running_mean = net.layer(1).batch_norm().running_mean();
+  const auto report = deepnet::gradient_check(net, data.X, data.Y);
+  INFO(report);
+  CHECK(report.passed());
+  CHECK(report.entry(2, "dgamma").difference < 1e-7);
+  CHECK(report.entry(2, "dbeta").difference < 1e-7);
+  REQUIRE_THROWS_AS(report.entry(2, "db"), std::out_of_range);  // b is not used
+  CHECK((net.layer(1).batch_norm().running_mean().array() == running_mean.array()).all());
+}
+
+TEST_CASE("gradient_check: refuses dropout, whose masks change J", "[gradient_check][dropout]") {
+  DeepNet<double> net({4, 5, 1});
+  net.initialize(Init::He, 26);
+  net.set_keep_prob(1, 0.5);
+  const Data data = data_for(Loss::BinaryCrossEntropy, 1, 27);
+  REQUIRE_THROWS_AS(deepnet::gradient_check(net, data.X, data.Y), deepnet::ConfigError);
+  REQUIRE_THROWS_WITH(deepnet::gradient_check(net, data.X, data.Y),
+                      Contains("layer 1 uses dropout"));
+}

@@ -5,6 +5,7 @@
 #include "support/test_support.hpp"
 
 #include <deepnet/deep_net.hpp>
+#include <deepnet/trainer.hpp>
 
 #include <atomic>
 #include <cstdlib>
@@ -144,6 +145,43 @@ TEST_CASE("no allocation: every activation and loss on the hot path", "[no_mallo
   };
   step();
   CHECK(allocations_during(step) == 0);
+}
+
+TEST_CASE("no allocation: a whole epoch of shuffled mini-batches with Adam, dropout, batch norm",
+          "[no_malloc][trainer]") {
+  DeepNet<float> net({784, 256, 128, 10}, Activation::ReLU, Activation::Softmax);
+  net.initialize(Init::He, 6);
+  net.set_keep_prob(1, 0.8);
+  net.set_batch_norm(2);
+  net.set_l2(0.01);
+  const Index m = 128 * 3 + 40;
+  const Matrix<float> X = Matrix<float>::Random(784, m);
+  const Matrix<float> Y = one_hot<float>(10, m);
+  const Matrix<float> X_val = Matrix<float>::Random(784, 50);
+  const Matrix<float> Y_val = one_hot<float>(10, 50);
+  deepnet::Trainer<float> trainer(net, X, Y, X_val, Y_val,
+                                  deepnet::FitOptions()
+                                      .learning_rate(0.001)
+                                      .epochs(3)
+                                      .batch_size(128)
+                                      .optimizer(deepnet::OptimizerSettings::adam())
+                                      .schedule(deepnet::Schedule::inverse_time(0.5))
+                                      .early_stopping(10));
+  (void)trainer.run_epoch();  // warm-up: caches, optimizer state, validation buffers
+  CHECK(allocations_during([&] { (void)trainer.run_epoch(); }) == 0);
+}
+
+TEST_CASE("no allocation: prediction into a workspace", "[no_malloc][predict]") {
+  DeepNet<float> net({784, 256, 128, 10}, Activation::ReLU, Activation::Softmax);
+  net.initialize(Init::He, 7);
+  net.set_batch_norm(1);
+  const Matrix<float> X = Matrix<float>::Random(784, 64);
+  deepnet::PredictionWorkspace<float> workspace;
+  (void)net.predict(X, workspace);
+  CHECK(allocations_during([&] {
+          (void)net.predict(X, workspace);
+          (void)net.predict(X.col(3), workspace);  // one example: smaller, no new buffers
+        }) == 0);
 }
 
 TEST_CASE("fit allocates its history once, however many iterations it runs", "[no_malloc]") {

@@ -14,6 +14,7 @@
 #include "loss.hpp"
 #include "options.hpp"
 #include "random.hpp"
+#include "search.hpp"
 #include "shape_check.hpp"
 
 #endif  // DEEPNET_DEEPNET_HPP

@@ -12,6 +12,7 @@
 #include "init.hpp"
 #include "layer.hpp"
 #include "loss.hpp"
+#include "npz.hpp"
 #include "options.hpp"
 #include "random.hpp"
 #include "search.hpp"

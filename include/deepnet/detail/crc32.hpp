@@ -12,9 +12,9 @@
 namespace deepnet {
 namespace detail {
 
-/// table[b] is the CRC register after shifting the byte b through it: eight steps of
+/// crc32_byte_table[b] is the CRC register after shifting the byte b through it: eight steps of
 /// "shift right, XOR the polynomial when the bit shifted out is 1".
-inline constexpr std::array<std::uint32_t, 256> crc32_table = [] {
+inline constexpr std::array<std::uint32_t, 256> crc32_byte_table = [] {
   std::array<std::uint32_t, 256> table{};
   for (std::uint32_t byte = 0; byte < 256; ++byte) {
     std::uint32_t crc = byte;
@@ -33,7 +33,7 @@ inline std::uint32_t crc32(const void* data, std::size_t size,
   const auto* bytes = static_cast<const unsigned char*>(data);
   std::uint32_t crc = ~previous;
   for (std::size_t i = 0; i < size; ++i)
-    crc = crc32_table[(crc ^ bytes[i]) & 0xFFu] ^ (crc >> 8);
+    crc = crc32_byte_table[(crc ^ bytes[i]) & 0xFFu] ^ (crc >> 8);
   return ~crc;
 }
 

@@ -16,6 +16,7 @@
 #include "options.hpp"
 #include "random.hpp"
 #include "search.hpp"
+#include "serialize.hpp"
 #include "shape_check.hpp"
 
 #endif  // DEEPNET_DEEPNET_HPP

@@ -280,6 +280,14 @@ TEST_CASE("fit: the progress line prints one plain line per epoch off a terminal
   std::ostringstream silent;
   net.fit(data.X, data.Y, FitOptions().epochs(2).out(&silent));
   CHECK(silent.str().empty());
+  std::ostringstream sparse;
+  net.fit(
+      data.X, data.Y,
+      FitOptions().epochs(10).progress(deepnet::Progress::Lines).progress_every(4).out(&sparse));
+  const std::string lines = sparse.str();
+  CHECK(std::count(lines.begin(), lines.end(), '\n') == 3);  // epochs 4, 8 and the last, 10
+  CHECK_THAT(lines, StartsWith("epoch 4/10 "));
+  CHECK_THAT(lines, Contains("\nepoch 10/10 "));
 }
 
 TEST_CASE("fit: diagnostics record per-layer statistics; dead ReLUs are counted",

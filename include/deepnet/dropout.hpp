@@ -41,20 +41,18 @@ class Dropout {
   void forward(Span A, Random& random) {
     if (A.cols() > m_D.cols()) m_D.resize(m_units, A.cols());
     m_m = A.cols();
-    const Scalar keep = static_cast<Scalar>(m_keep_prob);
-    for (Index j = 0; j < A.cols(); ++j) {
-      for (Index i = 0; i < m_units; ++i) {
-        const bool kept = random.uniform() < m_keep_prob;
-        m_D(i, j) = kept ? Scalar(1) : Scalar(0);
-        A(i, j) = kept ? A(i, j) / keep : Scalar(0);
-      }
+    // Draw the mask first (the generator is sequential), then scale in one vectorised pass.
+    Span D(m_D.data(), m_units, m_m);
+    for (Index j = 0; j < m_m; ++j) {
+      for (Index i = 0; i < m_units; ++i)
+        D(i, j) = Scalar(random.uniform() < m_keep_prob);
     }
+    A.array() *= D.array() * static_cast<Scalar>(1.0 / m_keep_prob);
   }
 
   /// Applies the mask of the forward pass to dA in place: dA := D * dA / keep_prob.
   void backward(Span dA) const {
-    const Scalar keep = static_cast<Scalar>(m_keep_prob);
-    dA.array() = (D().array() != Scalar(0)).select(dA.array() / keep, Scalar(0));
+    dA.array() *= D().array() * static_cast<Scalar>(1.0 / m_keep_prob);
   }
 
  private:

@@ -71,6 +71,9 @@ class FitOptions {
   DEEPNET_OPTION(FitOptions, Index, print_every, 0)
   /// The progress line (off by default).
   DEEPNET_OPTION(FitOptions, Progress, progress, Progress::Off)
+  /// A permanent progress line every this many epochs (and after the last); in between the
+  /// line rewrites itself on a terminal (plain output skips those epochs).
+  DEEPNET_OPTION(FitOptions, Index, progress_every, 1)
   /// Where printing and the progress line go.
   DEEPNET_OPTION(FitOptions, std::ostream*, out, &std::cout)
   /// Called after every step; returning Control::Stop ends training.

@@ -38,10 +38,13 @@ class ProgressLine {
  public:
   /// \param out where to write (nullptr: nowhere)
   /// \param mode Auto rewrites in place only when `out` is std::cout or std::cerr on a terminal
-  ProgressLine(std::ostream* out, Progress mode, Index epochs)
+  /// \param every  a permanent line every this many epochs (and after the last); between
+  ///                them, a terminal's line keeps rewriting itself and plain output skips epochs
+  ProgressLine(std::ostream* out, Progress mode, Index epochs, Index every = 1)
       : m_out(mode == Progress::Off ? nullptr : out),
         m_rewrite(mode == Progress::Auto && is_terminal(out)),
         m_epochs(epochs),
+        m_every(every < 1 ? 1 : every),
         m_start(Clock::now()),
         m_last_draw(m_start) {}
 
@@ -64,12 +67,15 @@ class ProgressLine {
     n += format_accuracy(line + n, sizeof line - static_cast<std::size_t>(n), "accuracy", accuracy);
     format_times(line + n, sizeof line - static_cast<std::size_t>(n), seconds(now), done);
     *m_out << line << std::flush;
+    m_open = true;
   }
 
-  /// After an epoch: the epoch's line, ended by a newline (on a terminal, replacing the
-  /// rewritten one).
+  /// After an epoch: the epoch's line. Every `every` epochs and after the last it stays, ended
+  /// by a newline; in between, a terminal's line is rewritten and plain output prints nothing.
   void epoch(const Epoch& record, Index batches) {
     if (m_out == nullptr) return;
+    const bool permanent = (record.epoch + 1) % m_every == 0 || record.epoch + 1 >= m_epochs;
+    if (!permanent && !m_rewrite) return;
     const double done = static_cast<double>(record.epoch + 1) / static_cast<double>(m_epochs);
     char line[320];
     int n = std::snprintf(line, sizeof line, "%sepoch %lld/%lld  batch %lld/%lld  cost %.4g",
@@ -83,7 +89,16 @@ class ProgressLine {
     }
     n += format_accuracy(line + n, room(), "val_accuracy", record.val_accuracy);
     format_times(line + n, room(), record.seconds, done);
-    *m_out << line << '\n' << std::flush;
+    *m_out << line;
+    if (permanent) *m_out << '\n';
+    *m_out << std::flush;
+    m_open = !permanent;
+  }
+
+  /// Ends a line left open on a terminal, before other output or when training stops.
+  void interrupt() {
+    if (m_out != nullptr && m_open) *m_out << '\n' << std::flush;
+    m_open = false;
   }
 
   /// Seconds since training started.
@@ -121,6 +136,8 @@ class ProgressLine {
   std::ostream* m_out;
   bool m_rewrite;
   Index m_epochs;
+  Index m_every;
+  bool m_open = false;  // a rewritten line without its newline yet
   Clock::time_point m_start;
   Clock::time_point m_last_draw;
 };

@@ -164,8 +164,8 @@ class Trainer {
     m_history.epochs.push_back(std::move(record));
     const Epoch& done_epoch = m_history.epochs.back();
 
-    print(done_epoch);
     m_progress.epoch(done_epoch, m_batches);
+    print(done_epoch);
     if (m_early_stopping) {
       const bool patience_over = m_early_stopping->observe(done_epoch.val_cost);
       if (m_early_stopping->improved()) {
@@ -180,6 +180,7 @@ class Trainer {
     if (m_stopped && m_early_stopping && m_options.restore_best() && !m_best.empty()) {
       m_best.restore(m_net);
     }
+    if (done()) m_progress.interrupt();
     return done_epoch;
   }
 
@@ -204,7 +205,8 @@ class Trainer {
         m_has_validation(has_validation),
         m_options(options),
         m_optimizer(make_optimizer<Scalar>(options.optimizer())),
-        m_progress(options.out(), options.progress(), std::max<Index>(options.epochs(), 1)),
+        m_progress(options.out(), options.progress(), std::max<Index>(options.epochs(), 1),
+                   options.progress_every()),
         m_random(options.seed()) {
     validate();
     const Index m = m_X.cols();
@@ -377,12 +379,13 @@ class Trainer {
   }
 
   // "Cost after iteration i: J", the course's line (per epoch with mini-batches).
-  void print(const Epoch& record) const {
+  void print(const Epoch& record) {
     const Index every = m_options.print_every();
     std::ostream* out = m_options.out();
     if (every <= 0 || out == nullptr) return;
     const bool last = record.epoch + 1 == m_options.epochs();
     if (record.epoch % every != 0 && !last) return;
+    m_progress.interrupt();  // never glue the line onto a progress line left open
     char line[96];
     std::snprintf(line, sizeof line, "Cost after %s %lld: %.6g\n",
                   m_batches == 1 ? "iteration" : "epoch", static_cast<long long>(record.epoch),

@@ -479,7 +479,8 @@ TEST_CASE("a float model loads as double, and the reverse, only on request", "[s
     const FormatError e = load_error<float>(double_path, LoadOptions().convert_scalar(true));
     CHECK(e.field() == "W[2]");
     // W[1] is 6x4, b[1] 6: W[2](1, 3) is value 30 + 1 * 6 + 3 = 39 of the parameters.
-    CHECK(e.offset() == deepnet::detail::serialize::header_size(3) + 39 * 8);
+    CHECK(e.offset() ==
+          static_cast<std::int64_t>(deepnet::detail::serialize::header_size(3) + 39 * 8));
     CHECK_THAT(e.what(), Contains("W[2](1, 3) is -1e+300, beyond the range of float32 "
                                   "(converting from float64)"));
   }
@@ -552,7 +553,7 @@ TEMPLATE_TEST_CASE("a bad value in every header field names the field and its of
     write_bytes(path, bytes);
     const FormatError e = load_error<Scalar>(path);
     CHECK(e.path() == path);
-    CHECK(e.offset() == c.at);
+    CHECK(e.offset() == static_cast<std::int64_t>(c.at));
     CHECK(e.field() == c.field);
     CHECK_THAT(e.what(), StartsWith(path + ": byte " + std::to_string(c.at) + ": " + c.message));
     CHECK_THAT(e.what(), Contains(c.field == "version" ? "format version" : c.field));
@@ -567,7 +568,7 @@ TEMPLATE_TEST_CASE("a bad value in every header field names the field and its of
     write_bytes(path, bytes);
     const FormatError e = load_error<Scalar>(path);
     CHECK(e.field() == "checksum");
-    CHECK(e.offset() == good.size() - 4);
+    CHECK(e.offset() == static_cast<std::int64_t>(good.size() - 4));
     CHECK_THAT(e.what(), Contains("checksum mismatch: the file stores CRC-32 0x"));
   }
 }
@@ -584,7 +585,7 @@ TEMPLATE_TEST_CASE("a flipped parameter byte is a checksum mismatch", "[serializ
   write_bytes(path, bytes);
   const FormatError e = load_error<Scalar>(path);
   CHECK(e.field() == "checksum");
-  CHECK(e.offset() == bytes.size() - 4);
+  CHECK(e.offset() == static_cast<std::int64_t>(bytes.size() - 4));
   char stored[11], computed[11];
   std::snprintf(stored, sizeof stored, "0x%08X",
                 static_cast<unsigned>(get_le(bytes, bytes.size() - 4, 4)));
@@ -612,7 +613,7 @@ TEMPLATE_TEST_CASE("every single-bit flip anywhere in the file is caught", "[ser
       bytes[at] = static_cast<char>(bytes[at] ^ (1 << bit));
       std::istringstream in(bytes);
       const FormatError e = read_error<Scalar>(in);
-      CHECK(e.offset() <= good.size());
+      CHECK(static_cast<std::uint64_t>(e.offset()) <= good.size());  // never -1
       if (e.field() == "checksum") ++checksum_errors;
     }
   }
@@ -647,7 +648,7 @@ TEMPLATE_TEST_CASE("random damage behind a valid checksum: a FormatError or a va
       CHECK_NOTHROW(net.check_shapes());
       ++accepted;
     } catch (const FormatError& e) {
-      CHECK(e.offset() <= bytes.size());
+      CHECK(static_cast<std::uint64_t>(e.offset()) <= bytes.size());  // never -1
       ++rejected;
     }
   }
@@ -698,7 +699,7 @@ TEMPLATE_TEST_CASE("a file truncated at any byte fails with a clear message",
     write_bytes(path, prefix);
     const FormatError e = load_error<Scalar>(path);
     CHECK(e.path() == path);
-    CHECK(e.offset() == starts[field].first);
+    CHECK(e.offset() == static_cast<std::int64_t>(starts[field].first));
     CHECK(e.field() == starts[field].second);
     CHECK_THAT(e.what(), StartsWith(path + ": byte " + std::to_string(starts[field].first) +
                                     ": unexpected end of file in " + starts[field].second));
@@ -713,7 +714,7 @@ TEMPLATE_TEST_CASE("a file truncated at any byte fails with a clear message",
     std::istream piped(&pipe);
     const FormatError p = read_error<Scalar>(piped);
     CHECK(p.field() == starts[field].second);
-    CHECK(p.offset() == starts[field].first);
+    CHECK(p.offset() == static_cast<std::int64_t>(starts[field].first));
   }
 }
 
@@ -752,7 +753,7 @@ TEST_CASE("wrong magic, an empty file, trailing bytes, a missing file", "[serial
     deepnet::write(small_net<double>(), out);
     write_bytes(path, out.str() + "xyz");
     const FormatError e = load_error(path);
-    CHECK(e.offset() == out.str().size());
+    CHECK(e.offset() == static_cast<std::int64_t>(out.str().size()));
     CHECK(e.field() == "end");
     CHECK_THAT(e.what(), Contains("3 unexpected bytes after the checksum"));
     // A stream may hold more: read stops after the checksum. Two models in a row:
@@ -847,7 +848,7 @@ TEST_CASE("headers that claim huge sizes fail at once, without allocating", "[se
     write_bytes(path, header + std::string(16, '\0'));
     const FormatError e = quickly([&] { return load_error(path); });
     CHECK(e.field() == "W[1]");
-    CHECK(e.offset() == header.size());
+    CHECK(e.offset() == static_cast<std::int64_t>(header.size()));
     CHECK_THAT(e.what(), Contains("the file ends after " + std::to_string(header.size() + 16) +
                                   " bytes (truncated file, or a corrupted header: by its header "
                                   "the model takes 34360787033 bytes)"));

@@ -1,12 +1,14 @@
 /// \file errors.hpp
 /// The exceptions deepnet throws. Every message names the operation, the layer and the symbol
 /// of the notes (W, b, Z, A, dW, ...), and the expected and actual values, so that a learner
-/// can find the mistake without a debugger.
+/// can find the mistake without a debugger; a message about a file names the file, the place
+/// in it and the field (FormatError).
 #ifndef DEEPNET_ERRORS_HPP
 #define DEEPNET_ERRORS_HPP
 
 #include "config.hpp"
 
+#include <cstdint>
 #include <cstdlib>
 #include <limits>
 #include <sstream>
@@ -128,6 +130,46 @@ class NumericalError : public std::runtime_error {
  private:
   Index m_layer;
   std::string m_symbol;
+};
+
+/// A file that is not what its format requires: truncated, corrupted, of another format,
+/// version or type, or describing something that cannot exist (or, when saving, data the
+/// format cannot hold). It is the exception of every file reader in deepnet: model files
+/// (serialize.hpp), `.npz` archives (npz.hpp), and every reader added later, such as dataset
+/// loaders. The message names the file, where in it the problem lies and what is wrong, each
+/// format writing the position its own way, e.g.
+/// `model.dnet: byte 8: unsupported format version 7 (this build reads version 1)` or
+/// `weights.npz: W1.npy at byte 56: W1 has dtype '<i8'; ...`.
+/// Errors of the operating system while a file is saved (it cannot be created, written or
+/// renamed) are std::system_error, not FormatError.
+class FormatError : public std::runtime_error {
+ public:
+  /// \param message the full message, position included
+  /// \param path    the file, as the caller named it (or the name given to a stream)
+  /// \param offset  the byte offset in the file of the structure at fault, counted from 0; -1
+  ///                when the problem has no position (a missing array, an archive too large)
+  /// \param field   the field or archive entry at fault, as the format's documentation names
+  ///                it ("version", "W[2]" in a model file, "W2.npy" in an archive); empty when
+  ///                the problem concerns the file as a whole
+  FormatError(const std::string& message, std::string path, std::int64_t offset = -1,
+              std::string field = std::string())
+      : std::runtime_error(message),
+        m_path(std::move(path)),
+        m_offset(offset),
+        m_field(std::move(field)) {}
+
+  /// The file (or stream name) being read or written.
+  const std::string& path() const noexcept { return m_path; }
+  /// The byte offset of the problem in the file, or -1 when it has no position. Signed, so
+  /// that "no position" needs no second accessor; files are far below 2^63 bytes.
+  std::int64_t offset() const noexcept { return m_offset; }
+  /// The field or archive entry at fault, or empty for the file as a whole.
+  const std::string& field() const noexcept { return m_field; }
+
+ private:
+  std::string m_path;
+  std::int64_t m_offset;
+  std::string m_field;
 };
 
 namespace detail {

@@ -13,88 +13,44 @@
 /// `np.savez(path, W1=..., b1=..., ...)` with NumPy 1.24 (a ZIP64 extra field in each local
 /// header, the date 1980-01-01): the same network always gives the same file.
 /// The ZIP and `.npy` code is deepnet's own; see docs/numpy.md.
+///
+/// A damaged, truncated or unsupported archive, or a missing array, is a FormatError (errors.hpp)
+/// naming the file, the entry at fault as its field and the byte offset of the problem, e.g.
+/// `weights.npz: W1.npy at byte 56: W1 has dtype '<i8'; ...`; an array of the wrong shape is a
+/// ShapeError. Saving goes through a temporary file renamed over the target
+/// (detail/atomic_file.hpp), and the operating system's errors are std::system_error.
 #ifndef DEEPNET_NPZ_HPP
 #define DEEPNET_NPZ_HPP
 
 #include "config.hpp"
 #include "deep_net.hpp"
+#include "detail/atomic_file.hpp"
+#include "detail/bytes.hpp"
 #include "detail/crc32.hpp"
 #include "errors.hpp"
 #include "layer.hpp"
 #include "shape_check.hpp"
 
-#include <atomic>
 #include <cerrno>
-#include <chrono>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <limits>
 #include <map>
-#include <ostream>
-#include <stdexcept>
 #include <string>
 #include <system_error>
-#include <thread>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
 namespace deepnet {
-
-/// An `.npz` archive that cannot be read or written: a file that cannot be opened, a corrupt or
-/// truncated archive, a compressed entry, an unsupported dtype, a missing array. The message
-/// names the file, the entry and the byte offset of the problem, e.g.
-/// `weights.npz: W1.npy at byte 56: W1 has dtype '<i8'; ...`.
-/// (An array of the wrong shape throws ShapeError instead.)
-class NpzError : public std::runtime_error {
- public:
-  /// \param message the full message
-  /// \param file    the path of the archive, as the caller gave it
-  /// \param entry   the entry at fault ("W2.npy"), or empty for the archive as a whole
-  /// \param offset  the byte offset in the file of the structure at fault, or -1
-  NpzError(const std::string& message, std::string file, std::string entry, std::int64_t offset)
-      : std::runtime_error(message),
-        m_file(std::move(file)),
-        m_entry(std::move(entry)),
-        m_offset(offset) {}
-
-  /// The path of the archive.
-  const std::string& file() const noexcept { return m_file; }
-  /// The entry at fault ("W2.npy"), or empty when the problem concerns the whole archive.
-  const std::string& entry() const noexcept { return m_entry; }
-  /// The byte offset of the problem in the file, or -1 when it has no position.
-  std::int64_t offset() const noexcept { return m_offset; }
-
- private:
-  std::string m_file;
-  std::string m_entry;
-  std::int64_t m_offset;
-};
-
 namespace detail {
 namespace npz {
 
-// ---- little-endian bytes, one at a time (the host's byte order never matters) ----------------
-
-/// Appends the `bytes` (at most 8) low bytes of `value`, least significant first.
-inline void put_le(std::string& out, std::uint64_t value, int bytes) {
-  for (int i = 0; i < bytes; ++i)
-    out.push_back(static_cast<char>(static_cast<unsigned char>((value >> (8 * i)) & 0xFFu)));
-}
-
-/// The `count` (at most 8) bytes at `at`, least significant first; the caller checks the bounds.
-inline std::uint64_t get_le(const std::string& bytes, std::size_t at, int count) {
-  std::uint64_t value = 0;
-  for (int i = count - 1; i >= 0; --i) {
-    value = (value << 8) | static_cast<unsigned char>(bytes[at + static_cast<std::size_t>(i)]);
-  }
-  return value;
-}
+// The little-endian encoding (put_le, get_le, put_scalar, ...) is detail/bytes.hpp.
 
 // ---- ZIP structures (PKWARE APPNOTE 6.3) ------------------------------------------------------
 
@@ -124,7 +80,7 @@ inline std::string where(const std::string& file, const std::string& entry, std:
 
 [[noreturn]] inline void fail(const std::string& file, const std::string& entry,
                               std::int64_t offset, const std::string& text) {
-  throw NpzError(where(file, entry, offset) + text, file, entry, offset);
+  throw FormatError(where(file, entry, offset) + text, file, offset, entry);
 }
 
 inline std::int64_t at(std::uint64_t offset) {
@@ -139,7 +95,7 @@ inline std::string hex32(std::uint64_t value) {
   return text;
 }
 
-/// Writes a ZIP archive of stored entries to a stream, laid out as Python's zipfile does for
+/// Appends a ZIP archive of stored entries to a string, laid out as Python's zipfile does for
 /// np.savez (which opens every entry with force_zip64=True):
 ///   local header (version 20, no flags, stored, 1980-01-01 00:00, CRC-32, sizes, a 20-byte
 ///   ZIP64 extra field repeating the sizes), the data; then one central directory header per
@@ -148,10 +104,10 @@ inline std::string hex32(std::uint64_t value) {
 class ArchiveWriter {
  public:
   /// \param file the archive's name, for messages
-  ArchiveWriter(std::ostream& out, std::string file) : m_out(out), m_file(std::move(file)) {}
+  ArchiveWriter(std::string& out, std::string file) : m_out(out), m_file(std::move(file)) {}
 
   /// Appends the entry `name` holding `data`, stored uncompressed.
-  /// \throws NpzError if the archive would reach 4 GiB or hold 65535 entries
+  /// \throws FormatError if the archive would reach 4 GiB or hold 65535 entries
   void add(const std::string& name, const std::string& data) {
     const std::uint64_t size = data.size();
     if (name.size() > max_u16 || m_central.size() >= max_u16 ||
@@ -233,11 +189,11 @@ class ArchiveWriter {
   };
 
   void write(const std::string& bytes) {
-    m_out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    m_out += bytes;
     m_offset += bytes.size();
   }
 
-  std::ostream& m_out;
+  std::string& m_out;
   std::string m_file;
   std::uint64_t m_offset = 0;
   std::vector<Central> m_central;
@@ -257,11 +213,11 @@ struct ZipEntry {
 
 /// Reads a ZIP archive from a file: the end record and the central directory when opened, an
 /// entry's bytes on request. Every offset and size read from the file is checked against the
-/// file's size before anything is read or allocated, so a corrupt archive throws NpzError.
+/// file's size before anything is read or allocated, so a corrupt archive throws FormatError.
 class ArchiveReader {
  public:
   /// Opens `path` and reads its directory.
-  /// \throws NpzError if it cannot be opened or is not a ZIP archive this reader understands
+  /// \throws FormatError if it cannot be opened or is not a ZIP archive this reader understands
   explicit ArchiveReader(const std::string& path) : m_file(path) {
     std::error_code error;
     if (std::filesystem::is_directory(path, error)) {
@@ -285,7 +241,7 @@ class ArchiveReader {
   const std::string& file() const noexcept { return m_file; }
 
   /// The bytes of a stored entry, and in `data_offset` the offset of the first of them.
-  /// \throws NpzError for a compressed or encrypted entry, a bad local header, data outside the
+  /// \throws FormatError for a compressed or encrypted entry, a bad local header, data outside the
   ///         file, or a CRC-32 that does not match
   std::string read(const ZipEntry& entry, std::uint64_t& data_offset) {
     const std::string& name = entry.name;
@@ -566,7 +522,7 @@ struct NpyArray {
 
 /// Reads the header of the `.npy` file `bytes` (the entry `entry`, whose first byte is at
 /// `offset` in the archive `file`). Accepts versions 1.0, 2.0 and 3.0 of the format.
-/// \throws NpzError naming the byte where the header stops making sense
+/// \throws FormatError naming the byte where the header stops making sense
 inline NpyArray parse_npy_header(const std::string& bytes, const std::string& file,
                                  const std::string& entry, std::uint64_t offset) {
   const auto bad = [&](std::size_t position, const std::string& what) {
@@ -698,34 +654,6 @@ inline NpyArray parse_npy_header(const std::string& bytes, const std::string& fi
   return array;
 }
 
-/// The bits of a float or double, little-endian.
-template <class Scalar>
-void put_scalar(std::string& out, Scalar value) {
-  if constexpr (std::is_same<Scalar, float>::value) {
-    std::uint32_t bits = 0;
-    std::memcpy(&bits, &value, sizeof bits);
-    put_le(out, bits, 4);
-  } else {
-    std::uint64_t bits = 0;
-    std::memcpy(&bits, &value, sizeof bits);
-    put_le(out, bits, 8);
-  }
-}
-
-inline double get_f8(const std::string& bytes, std::size_t at_) {
-  const std::uint64_t bits = get_le(bytes, at_, 8);
-  double value = 0;
-  std::memcpy(&value, &bits, sizeof value);
-  return value;
-}
-
-inline float get_f4(const std::string& bytes, std::size_t at_) {
-  const auto bits = static_cast<std::uint32_t>(get_le(bytes, at_, 4));
-  float value = 0;
-  std::memcpy(&value, &bits, sizeof value);
-  return value;
-}
-
 template <class Scalar>
 constexpr const char* descr_of = std::is_same<Scalar, float>::value ? "<f4" : "<f8";
 
@@ -813,41 +741,6 @@ inline bool is_parameter_key(const std::string& key) {
   return false;
 }
 
-/// Writes a file through a temporary in the same directory, renamed over `path` once complete:
-/// readers see the old file or the new one, never half of one.
-template <class Body>
-void write_atomically(const std::string& path, Body&& body) {
-  static std::atomic<unsigned> counter{0};
-  const auto unique =
-      static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
-      (std::hash<std::thread::id>()(std::this_thread::get_id()) << 1) ^ counter++;
-  const std::string temporary =
-      path + ".tmp-" + hex32(unique & max_u32).substr(2) + hex32(unique >> 32).substr(2);
-  std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-  if (!out) {
-    fail(path, "", -1,
-         "cannot create the temporary file " + temporary + ": " +
-             std::generic_category().message(errno));
-  }
-  std::error_code ignored;
-  try {
-    body(out);
-    out.close();
-    if (!out) {
-      fail(path, "", -1,
-           "cannot write the temporary file " + temporary + ": " +
-               std::generic_category().message(errno));
-    }
-    std::error_code error;
-    std::filesystem::rename(temporary, path, error);
-    if (error) fail(path, "", -1, "cannot rename " + temporary + " to it: " + error.message());
-  } catch (...) {
-    out.close();
-    std::filesystem::remove(temporary, ignored);
-    throw;
-  }
-}
-
 }  // namespace npz
 }  // namespace detail
 
@@ -862,12 +755,16 @@ std::vector<std::string> npz_keys(const DeepNet<Scalar>& net) {
   return keys;
 }
 
-/// Writes the parameters of `net` to the `.npz` archive `path` (replaced if it exists, through
-/// a temporary file renamed over it), as `np.savez` would: one 2-D array per key of
-/// `npz_keys(net)`, float64 for DeepNet<double>, float32 for DeepNet<float>, in C order.
+/// Writes the parameters of `net` to the `.npz` archive `path`, as `np.savez` would: one 2-D
+/// array per key of `npz_keys(net)`, float64 for DeepNet<double>, float32 for DeepNet<float>,
+/// in C order. The archive is built in memory, then written atomically: to a temporary file
+/// next to `path` (path + ".tmp-..."), flushed to disk and renamed over `path`, so `path` holds
+/// either its old contents or the complete new archive, never a part of one.
 /// In Python, `parameters = dict(np.load(path))` is the notes' `parameters` dictionary.
 /// \throws ShapeError if a parameter lost its shape (`save_npz: layer 2: W is ...`);
-///         NpzError if the file cannot be written
+///         FormatError if the archive would reach 4 GiB or 65535 entries; std::system_error
+///         naming the path and the OS error if the file cannot be written (the temporary file
+///         is removed and `path` left as it was)
 template <class Scalar>
 void save_npz(const DeepNet<Scalar>& net, const std::string& path) {
   static_assert(std::is_same<Scalar, float>::value || std::is_same<Scalar, double>::value,
@@ -879,15 +776,15 @@ void save_npz(const DeepNet<Scalar>& net, const std::string& path) {
                            [&slot] { return slot.reason; });
     });
   }
-  detail::npz::write_atomically(path, [&](std::ostream& out) {
-    detail::npz::ArchiveWriter zip(out, path);
-    for (const detail::npz::Slot& slot : slots) {
-      detail::npz::visit_value(net.layer(slot.l), slot.symbol, [&](const auto& value) {
-        zip.add(slot.key + ".npy", detail::npz::npy_of(value));
-      });
-    }
-    zip.finish();
-  });
+  std::string archive;  // built whole before the disk is touched
+  detail::npz::ArchiveWriter zip(archive, path);
+  for (const detail::npz::Slot& slot : slots) {
+    detail::npz::visit_value(net.layer(slot.l), slot.symbol, [&](const auto& value) {
+      zip.add(slot.key + ".npy", detail::npz::npy_of(value));
+    });
+  }
+  zip.finish();
+  detail::write_file_atomically(path, archive, "deepnet::save_npz");
 }
 
 /// Reads the parameters of `net` from the `.npz` archive `path`, written by `save_npz` or by
@@ -904,7 +801,7 @@ void save_npz(const DeepNet<Scalar>& net, const std::string& path) {
 ///
 /// \throws ShapeError for an array of another shape, e.g.
 ///         `weights.npz: W2 is 3x4, expected 7x3 (n[2] x n[1])`;
-///         NpzError for a missing array, an unsupported dtype, a compressed entry
+///         FormatError for a missing array, an unsupported dtype, a compressed entry
 ///         (np.savez_compressed), a file that cannot be read or a corrupt archive
 template <class Scalar>
 void load_npz(DeepNet<Scalar>& net, const std::string& path) {
@@ -1044,8 +941,9 @@ void load_npz(DeepNet<Scalar>& net, const std::string& path) {
     const Index count = slot.rows * slot.cols;
     for (Index k = 0; k < count; ++k) {
       const std::size_t position = array.data_start + static_cast<std::size_t>(k) * item;
-      const double stored = item == 8 ? npz::get_f8(bytes, position)
-                                      : static_cast<double>(npz::get_f4(bytes, position));
+      const auto* data = reinterpret_cast<const unsigned char*>(bytes.data()) + position;
+      const double stored =
+          item == 8 ? detail::get_f64(data) : static_cast<double>(detail::get_f32(data));
       const Scalar converted = static_cast<Scalar>(stored);
       // k-th value in memory order: (k / cols, k % cols) in C order, (k % rows, k / rows) in
       // Fortran order

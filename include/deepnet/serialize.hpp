@@ -18,14 +18,17 @@
 ///
 /// Loading trusts nothing in the file: every count is checked against fixed limits and against
 /// the bytes actually present before anything is allocated, the checksum is verified before the
-/// network is built, and every problem is a FormatError naming the file, the field and the byte
-/// offset, e.g. `model.dnet: byte 8: unsupported format version 7 (this build reads version 1)`.
+/// network is built, and every problem is a FormatError (errors.hpp) naming the file, the field
+/// and the byte offset, e.g.
+/// `model.dnet: byte 8: unsupported format version 7 (this build reads version 1)`.
 #ifndef DEEPNET_SERIALIZE_HPP
 #define DEEPNET_SERIALIZE_HPP
 
 #include "activation.hpp"
 #include "config.hpp"
 #include "deep_net.hpp"
+#include "detail/atomic_file.hpp"
+#include "detail/bytes.hpp"
 #include "detail/crc32.hpp"
 #include "errors.hpp"
 #include "loss.hpp"
@@ -33,9 +36,7 @@
 
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <cerrno>
-#include <chrono>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -52,16 +53,6 @@
 #include <type_traits>
 #include <utility>
 #include <vector>
-
-#if defined(__unix__) || defined(__APPLE__)
-#define DEEPNET_SERIALIZE_POSIX 1
-#include <fcntl.h>
-#include <sys/types.h>
-#include <unistd.h>
-#else
-#define DEEPNET_SERIALIZE_POSIX 0
-#include <filesystem>
-#endif
 
 namespace deepnet {
 
@@ -82,39 +73,6 @@ struct FileLimits {
   static constexpr std::uint64_t max_parameter_bytes = std::uint64_t(1) << 62;
 };
 
-/// A model file (or stream) that cannot be loaded: truncated, corrupted, of another format
-/// version or scalar type, or describing a network that cannot exist. The message names the
-/// file, the byte offset and the field, e.g.
-/// `model.dnet: byte 8: unsupported format version 7 (this build reads version 1)`.
-class FormatError : public std::runtime_error {
- public:
-  /// \param path    the file (or the name given to the stream)
-  /// \param offset  the byte offset of the field at fault, from the start of the model
-  /// \param field   the field, as docs/file_format.md names it: "magic", "version",
-  ///                "scalar_type", "dims_count", "layer_dims[1]" (or "layer_dims" for the
-  ///                sizes together), "activation[2]", "loss", "flags[1]", "keep_prob[1]",
-  ///                "l2", "W[1]", "b[1]", "gamma[1]", "beta[1]", "running_mean[1]",
-  ///                "running_var[1]", "parameters" (a read error), "checksum" or "end"
-  /// \param problem what is wrong, for the message
-  FormatError(std::string path, std::uint64_t offset, std::string field, const std::string& problem)
-      : std::runtime_error(path + ": byte " + std::to_string(offset) + ": " + problem),
-        m_path(std::move(path)),
-        m_offset(offset),
-        m_field(std::move(field)) {}
-
-  /// The file (or stream name) being read.
-  const std::string& path() const noexcept { return m_path; }
-  /// The byte offset of the field at fault.
-  std::uint64_t offset() const noexcept { return m_offset; }
-  /// The field at fault (see the constructor).
-  const std::string& field() const noexcept { return m_field; }
-
- private:
-  std::string m_path;
-  std::uint64_t m_offset;
-  std::string m_field;
-};
-
 /// Settings of `load` and `read`.
 class LoadOptions {
   /// Accept a file whose parameters have the other scalar type (float32 for a DeepNet<double>,
@@ -126,11 +84,6 @@ class LoadOptions {
 
 namespace detail {
 namespace serialize {
-
-static_assert(std::numeric_limits<float>::is_iec559 && sizeof(float) == 4,
-              "the model format stores IEEE-754 binary32");
-static_assert(std::numeric_limits<double>::is_iec559 && sizeof(double) == 8,
-              "the model format stores IEEE-754 binary64");
 
 /// Codes of the scalar_type field.
 enum class FileScalar : std::uint32_t { Float32 = 1, Float64 = 2 };
@@ -215,65 +168,11 @@ inline std::optional<Loss> loss_of_code(std::uint8_t code) {
 /// Bit 0 of a layer's flags: batch normalisation. The other bits must be zero in version 1.
 inline constexpr std::uint8_t flag_batch_norm = 0x01;
 
-// --- little-endian encoding, one byte at a time (the host's byte order never matters) ---
+// The little-endian encoding (put_le, put_f64, put_scalar, get_le, ...) is detail/bytes.hpp.
 
-inline void put_u8(std::string& out, std::uint8_t value) {
-  out.push_back(static_cast<char>(value));
-}
-inline void put_u32(std::string& out, std::uint32_t value) {
-  for (int i = 0; i < 4; ++i)
-    put_u8(out, static_cast<std::uint8_t>((value >> (8 * i)) & 0xFFu));
-}
-inline void put_u64(std::string& out, std::uint64_t value) {
-  for (int i = 0; i < 8; ++i)
-    put_u8(out, static_cast<std::uint8_t>((value >> (8 * i)) & 0xFFu));
-}
-inline void put_f32(std::string& out, float value) {
-  std::uint32_t bits = 0;
-  std::memcpy(&bits, &value, sizeof bits);
-  put_u32(out, bits);
-}
-inline void put_f64(std::string& out, double value) {
-  std::uint64_t bits = 0;
-  std::memcpy(&bits, &value, sizeof bits);
-  put_u64(out, bits);
-}
-
-inline std::uint32_t get_u32(const unsigned char* bytes) {
-  std::uint32_t value = 0;
-  for (int i = 3; i >= 0; --i)
-    value = (value << 8) | bytes[i];
-  return value;
-}
-inline std::uint64_t get_u64(const unsigned char* bytes) {
-  std::uint64_t value = 0;
-  for (int i = 7; i >= 0; --i)
-    value = (value << 8) | bytes[i];
-  return value;
-}
-inline double get_f64(const unsigned char* bytes) {
-  const std::uint64_t bits = get_u64(bytes);
-  double value = 0;
-  std::memcpy(&value, &bits, sizeof value);
-  return value;
-}
 inline double get_scalar(const unsigned char* bytes, FileScalar code) {
-  if (code == FileScalar::Float32) {
-    const std::uint32_t bits = get_u32(bytes);
-    float value = 0;
-    std::memcpy(&value, &bits, sizeof value);
-    return static_cast<double>(value);  // exact
-  }
+  if (code == FileScalar::Float32) return static_cast<double>(get_f32(bytes));  // exact
   return get_f64(bytes);
-}
-
-template <class Scalar>
-void put_scalar(std::string& out, Scalar value) {
-  if constexpr (std::is_same<Scalar, float>::value) {
-    put_f32(out, value);
-  } else {
-    put_f64(out, value);
-  }
 }
 
 inline std::string hex32(std::uint32_t value) {
@@ -383,9 +282,18 @@ class ModelReader {
   ModelReader(std::istream& in, std::string name, const char* noun)
       : m_in(in), m_name(std::move(name)), m_noun(noun) {}
 
+  /// Throws the FormatError `<name>: byte <offset>: <problem>`.
+  /// \param offset  the byte offset of the field at fault, from the start of the model
+  /// \param field   the field, as docs/file_format.md names it: "magic", "version",
+  ///                "scalar_type", "dims_count", "layer_dims[1]" (or "layer_dims" for the
+  ///                sizes together), "activation[2]", "loss", "flags[1]", "keep_prob[1]",
+  ///                "l2", "W[1]", "b[1]", "gamma[1]", "beta[1]", "running_mean[1]",
+  ///                "running_var[1]", "parameters" (a read error), "checksum" or "end"
+  /// \param problem what is wrong, for the message
   [[noreturn]] void fail(std::uint64_t offset, const std::string& field,
                          const std::string& problem) const {
-    throw FormatError(m_name, offset, field, problem);
+    throw FormatError(m_name + ": byte " + std::to_string(offset) + ": " + problem, m_name,
+                      static_cast<std::int64_t>(offset), field);
   }
 
   std::uint64_t offset() const noexcept { return m_offset; }
@@ -432,12 +340,12 @@ class ModelReader {
   std::uint32_t u32(const std::string& field) {
     unsigned char bytes[4];
     read_exact(bytes, 4, field);
-    return get_u32(bytes);
+    return static_cast<std::uint32_t>(get_le(bytes, 4));
   }
   std::uint64_t u64(const std::string& field) {
     unsigned char bytes[8];
     read_exact(bytes, 8, field);
-    return get_u64(bytes);
+    return get_le(bytes, 8);
   }
   double f64(const std::string& field) {
     unsigned char bytes[8];
@@ -832,16 +740,16 @@ std::string encode(const DeepNet<Scalar>& net) {
                                        parameters * sizeof(Scalar) + 4));
 
   out.append(reinterpret_cast<const char*>(file_magic.data()), file_magic.size());
-  put_u32(out, file_format_version);
-  put_u32(out, static_cast<std::uint32_t>(file_scalar_of<Scalar>()));
-  put_u64(out, static_cast<std::uint64_t>(net.dims().size()));
+  put_le(out, file_format_version, 4);
+  put_le(out, static_cast<std::uint32_t>(file_scalar_of<Scalar>()), 4);
+  put_le(out, static_cast<std::uint64_t>(net.dims().size()), 8);
   for (const Index n : net.dims())
-    put_u64(out, static_cast<std::uint64_t>(n));
+    put_le(out, static_cast<std::uint64_t>(n), 8);
   for (Index l = 1; l <= layers; ++l)
-    put_u8(out, activation_code(net.layer(l).activation()));
-  put_u8(out, loss_code(net.loss()));
+    put_le(out, activation_code(net.layer(l).activation()), 1);
+  put_le(out, loss_code(net.loss()), 1);
   for (Index l = 1; l <= layers; ++l) {
-    put_u8(out, net.layer(l).has_batch_norm() ? flag_batch_norm : std::uint8_t(0));
+    put_le(out, net.layer(l).has_batch_norm() ? flag_batch_norm : std::uint8_t(0), 1);
     put_f64(out, net.layer(l).keep_prob());
   }
   put_f64(out, net.l2());
@@ -864,110 +772,8 @@ std::string encode(const DeepNet<Scalar>& net) {
       put_matrix(norm.running_var());
     }
   }
-  put_u32(out, crc32(out.data(), out.size()));  // detail/crc32.hpp
+  put_le(out, crc32(out.data(), out.size()), 4);  // detail/crc32.hpp
   return out;
-}
-
-[[noreturn]] inline void throw_os_error(int error, const std::string& what) {
-  throw std::system_error(std::error_code(error, std::generic_category()), what);
-}
-
-// "model.dnet.tmp-<pid>-<counter>-<clock>": unique per process, call and moment.
-inline std::string temporary_path(const std::string& path) {
-  static std::atomic<unsigned long long> counter{0};
-  const auto ticks =
-      static_cast<unsigned long long>(std::chrono::steady_clock::now().time_since_epoch().count());
-  char suffix[80];
-#if DEEPNET_SERIALIZE_POSIX
-  const auto pid = static_cast<long long>(::getpid());
-#else
-  const long long pid = 0;
-#endif
-  std::snprintf(suffix, sizeof suffix, ".tmp-%lld-%llu-%llx", pid, counter.fetch_add(1),
-                ticks & 0xFFFFFFFFFFFFull);
-  return path + suffix;
-}
-
-/// Writes `bytes` to `path` through a temporary file in the same directory, flushed to disk
-/// and renamed over the target: the target is either the old file or the complete new one.
-inline void write_file_atomically(const std::string& path, const std::string& bytes) {
-  const std::string what = "deepnet::save: cannot save " + path;
-#if DEEPNET_SERIALIZE_POSIX
-  std::string temp;
-  int fd = -1;
-  for (int attempt = 0; fd < 0; ++attempt) {
-    temp = temporary_path(path);
-    int flags = O_WRONLY | O_CREAT | O_EXCL;
-#ifdef O_CLOEXEC
-    flags |= O_CLOEXEC;
-#endif
-    fd = ::open(temp.c_str(), flags, 0666);
-    if (fd < 0) {
-      const int error = errno;
-      if (error != EEXIST || attempt >= 100) {
-        throw_os_error(error, what + ": cannot create the temporary file " + temp);
-      }
-    }
-  }
-  try {
-    std::size_t written = 0;
-    while (written < bytes.size()) {
-      const ::ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
-      if (n < 0) {
-        const int error = errno;
-        if (error == EINTR) continue;
-        throw_os_error(error, what + ": cannot write the temporary file " + temp);
-      }
-      written += static_cast<std::size_t>(n);
-    }
-    if (::fsync(fd) != 0) {
-      throw_os_error(errno, what + ": cannot flush the temporary file " + temp + " to disk");
-    }
-    const int closing = fd;
-    fd = -1;
-    if (::close(closing) != 0) {
-      throw_os_error(errno, what + ": cannot close the temporary file " + temp);
-    }
-    if (std::rename(temp.c_str(), path.c_str()) != 0) {
-      throw_os_error(errno, what + ": cannot rename the temporary file " + temp + " to it");
-    }
-  } catch (...) {
-    if (fd >= 0) ::close(fd);
-    std::remove(temp.c_str());
-    throw;
-  }
-  // Make the rename itself durable: flush the directory entry (best effort; some file systems
-  // do not allow it, and the model is complete either way).
-  const std::string::size_type slash = path.find_last_of('/');
-  const std::string directory =
-      slash == std::string::npos ? std::string(".") : (slash == 0 ? "/" : path.substr(0, slash));
-  int directory_flags = O_RDONLY;
-#ifdef O_DIRECTORY
-  directory_flags |= O_DIRECTORY;
-#endif
-  const int directory_fd = ::open(directory.c_str(), directory_flags);
-  if (directory_fd >= 0) {
-    (void)::fsync(directory_fd);
-    (void)::close(directory_fd);
-  }
-#else
-  const std::string temp = temporary_path(path);
-  try {
-    {
-      std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-      if (!out) throw_os_error(errno != 0 ? errno : EIO, what + ": cannot create " + temp);
-      out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-      out.flush();
-      if (!out) throw_os_error(errno != 0 ? errno : EIO, what + ": cannot write " + temp);
-    }
-    std::error_code error;
-    std::filesystem::rename(temp, path, error);  // replaces an existing file
-    if (error) throw std::system_error(error, what + ": cannot rename " + temp + " to it");
-  } catch (...) {
-    std::remove(temp.c_str());
-    throw;
-  }
-#endif
 }
 
 }  // namespace serialize
@@ -1008,7 +814,7 @@ DeepNet<Scalar> read(std::istream& in, const LoadOptions& options = LoadOptions(
 template <class Scalar>
 void save(const DeepNet<Scalar>& net, const std::string& path) {
   const std::string bytes = detail::serialize::encode(net);  // before touching the disk
-  detail::serialize::write_file_atomically(path, bytes);
+  detail::write_file_atomically(path, bytes, "deepnet::save");
 }
 
 /// Loads a network saved by `save`: `load<double>("model.dnet")`. The file must hold exactly
@@ -1022,8 +828,8 @@ DeepNet<Scalar> load(const std::string& path, const LoadOptions& options = LoadO
   errno = 0;
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    detail::serialize::throw_os_error(errno != 0 ? errno : static_cast<int>(std::errc::io_error),
-                                      "deepnet::load: cannot open " + path);
+    detail::throw_os_error(errno != 0 ? errno : static_cast<int>(std::errc::io_error),
+                           "deepnet::load: cannot open " + path);
   }
   const std::optional<std::uint64_t> size = detail::serialize::remaining_bytes(in);
   return detail::serialize::read_model<Scalar>(in, options, path, "file", size, true);

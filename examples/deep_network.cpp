@@ -18,20 +18,19 @@
 
 #include <deepnet/deepnet.hpp>
 
-#include <charconv>
+#include "example_support.hpp"  // the command line and percentages
+
 #include <chrono>
 #include <cmath>
 #include <cstdint>
-#include <iomanip>
 #include <iostream>
-#include <sstream>
-#include <string>
-#include <string_view>
 #include <vector>
 
 namespace {
 
 using deepnet::Index;
+using examples::fixed;
+using examples::percent;
 using Matrix = deepnet::Matrix<double>;
 
 // The course's L-layer model: 20, 7 and 5 hidden units, one output unit.
@@ -64,78 +63,22 @@ Dataset make_circles(Index m, deepnet::Random& random) {
   return data;
 }
 
-// The value with two digits after the point: "98.50".
-std::string two_decimals(double value) {
-  std::ostringstream out;
-  out << std::fixed << std::setprecision(2) << value;
-  return out.str();
-}
-
-std::string percent(double fraction) {
-  return two_decimals(100.0 * fraction) + "%";
-}
-
-// Reads a whole number; false for "", "12x", "-3" (for unsigned types) or out-of-range text.
-template <class Integer>
-bool parse_integer(std::string_view text, Integer& value) {
-  const char* end = text.data() + text.size();
-  const auto [stop, error] = std::from_chars(text.data(), end, value);
-  return error == std::errc() && stop == end;
-}
-
 struct Settings {
   Index iterations = 3000;
   std::uint64_t seed = 3;
 };
 
-void print_usage(std::ostream& out, const char* program) {
-  out << "usage: " << program << " [--iterations N] [--seed S]\n"
-      << "  --iterations N  gradient-descent steps, N >= 1 (default 3000)\n"
-      << "  --seed S        seed of the data and of the initial weights (default 3)\n";
-}
-
-// Returns false, after saying why, when the command line is not understood.
-bool parse_arguments(int argc, char** argv, Settings& settings, bool& help) {
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view flag = argv[i];
-    if (flag == "-h" || flag == "--help") {
-      help = true;
-      return true;
-    }
-    if (flag != "--iterations" && flag != "--seed") {
-      std::cerr << "unknown argument '" << flag << "'\n";
-      return false;
-    }
-    if (i + 1 == argc) {
-      std::cerr << flag << " needs a value\n";
-      return false;
-    }
-    const std::string_view value = argv[++i];
-    const bool ok = flag == "--iterations"
-                        ? parse_integer(value, settings.iterations) && settings.iterations >= 1
-                        : parse_integer(value, settings.seed);
-    if (!ok) {
-      std::cerr << flag << ": '" << value << "' is not a "
-                << (flag == "--iterations" ? "positive whole number" : "non-negative whole number")
-                << '\n';
-      return false;
-    }
-  }
-  return true;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   Settings settings;
-  bool help = false;
-  if (!parse_arguments(argc, argv, settings, help)) {
-    print_usage(std::cerr, argv[0]);
-    return 2;
-  }
-  if (help) {
-    print_usage(std::cout, argv[0]);
-    return 0;
+  if (const auto status = examples::parse_flags(
+          argc, argv,
+          {examples::integer_flag("--iterations", "N", settings.iterations, 1,
+                                  "gradient-descent steps, N >= 1 (default 3000)"),
+           examples::integer_flag("--seed", "S", settings.seed, 0,
+                                  "seed of the data and of the initial weights (default 3)")})) {
+    return *status;  // after --help, or after a mistake on the command line
   }
 
   // One generator for all the data: the test set is drawn right after the training set, from
@@ -176,7 +119,7 @@ int main(int argc, char** argv) {
 
   std::cout << "\nTrain accuracy: " << percent(net.accuracy(train.X, train.Y)) << '\n'
             << "Test accuracy:  " << percent(net.accuracy(test.X, test.Y)) << '\n'
-            << "(training took " << two_decimals(seconds.count()) << " s)\n\n";
+            << "(training took " << fixed(seconds.count(), 2) << " s)\n\n";
 
   // The same training for a network without hidden layers: logistic regression draws a
   // straight line, so it cannot do much better than guessing on circles.

@@ -20,8 +20,9 @@
 
 #include <deepnet/deepnet.hpp>
 
+#include "example_support.hpp"  // the command line
+
 #include <algorithm>
-#include <charconv>
 #include <cstddef>
 #include <exception>
 #include <iomanip>
@@ -163,47 +164,28 @@ bool print_table(const std::vector<Row>& rows, Index L) {
   return all_agree;
 }
 
-// Reads a whole number; false for "", "12x" or out-of-range text.
-bool parse_integer(std::string_view text, Index& value) {
-  const char* end = text.data() + text.size();
-  const auto [stop, error] = std::from_chars(text.data(), end, value);
-  return error == std::errc() && stop == end;
-}
-
-void print_usage(std::ostream& out, const char* program) {
-  out << "usage: " << program << " [n0 n1 ... nL] [--m M]\n"
-      << "  n0 n1 ... nL  layer_dims = {n[0], n[1], ..., n[L]}, at least two sizes\n"
-      << "                (default: 2 3 5 4 2 1, the example of the notes)\n"
-      << "  --m M         number of examples of the vectorized pass, M >= 1 (default 10)\n";
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   std::vector<Index> layer_dims;
   Index m = 10;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view argument = argv[i];
-    if (argument == "-h" || argument == "--help") {
-      print_usage(std::cout, argv[0]);
-      return 0;
-    }
-    if (argument == "--m") {
-      if (i + 1 == argc || !parse_integer(argv[i + 1], m) || m < 1) {
-        std::cerr << "--m needs a number of examples, 1 or more\n";
-        print_usage(std::cerr, argv[0]);
-        return 2;
-      }
-      ++i;
-      continue;
-    }
+  const auto add_layer = [&layer_dims](std::string_view text) {
     Index size = 0;
-    if (!parse_integer(argument, size)) {
-      std::cerr << "'" << argument << "' is neither a layer size nor --m\n";
-      print_usage(std::cerr, argv[0]);
-      return 2;
-    }
-    layer_dims.push_back(size);
+    if (!examples::parse_integer(text, size)) return false;
+    layer_dims.push_back(size);  // the constructor below says what is wrong with a size
+    return true;
+  };
+  if (const auto status = examples::parse_flags(
+          argc, argv,
+          {examples::operands("n0 n1 ... nL",
+                              "layer_dims = {n[0], n[1], ..., n[L]}, at least two sizes\n"
+                              "(default: 2 3 5 4 2 1, the example of the notes)",
+                              add_layer)
+               .with_error("'{}' is neither a layer size nor --m"),
+           examples::integer_flag("--m", "M", m, 1,
+                                  "number of examples of the vectorized pass, M >= 1 (default 10)")
+               .with_error("--m needs a number of examples, 1 or more")})) {
+    return *status;  // after --help, or after a mistake on the command line
   }
   if (layer_dims.empty()) layer_dims = {2, 3, 5, 4, 2, 1};
 

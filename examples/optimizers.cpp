@@ -30,20 +30,22 @@
 
 #include <deepnet/deepnet.hpp>
 
-#include <charconv>
+#include "example_support.hpp"  // the command line, percentages and the decision-boundary plot
+
 #include <chrono>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <iomanip>
 #include <iostream>
-#include <sstream>
 #include <string>
-#include <string_view>
 #include <vector>
 
 namespace {
 
 using deepnet::Index;
+using examples::fixed;
+using examples::percent;
 using Matrix = deepnet::Matrix<double>;
 
 // The course's model and its settings.
@@ -84,51 +86,11 @@ Dataset make_moons(Index m, double noise, deepnet::Random& random) {
   return data;
 }
 
-std::string fixed(double value, int decimals) {
-  std::ostringstream out;
-  out << std::fixed << std::setprecision(decimals) << value;
-  return out.str();
-}
-
-std::string percent(double fraction) {
-  return fixed(100.0 * fraction, 2) + "%";
-}
-
-// The course's plot_decision_boundary in text, as in planar.cpp: '.' where the model predicts
-// 1, blank where it predicts 0, and the points on top, 'x' for y = 1 and 'o' for y = 0.
+// The decision regions of a model in text, over x1 from -1.5 to 2.5 and x2 from -1 to 1.5,
+// where the moons lie: see examples::plot_decision_boundary.
 void plot_decision_boundary(const deepnet::DeepNet<>& net, const Dataset& data) {
-  constexpr Index kColumns = 64;  // x1 from -1.5 to 2.5 (4 units)
-  constexpr Index kRows = 20;     // x2 from -1 to 1.5 (2.5 units); characters are twice as tall
-  constexpr double kLeft = -1.5, kRight = 2.5, kBottom = -1.0, kTop = 1.5;
-  const double cell_width = (kRight - kLeft) / static_cast<double>(kColumns);
-  const double cell_height = (kTop - kBottom) / static_cast<double>(kRows);
-
-  Matrix grid(2, kRows * kColumns);  // the centre of every character, row 0 at the top
-  for (Index row = 0; row < kRows; ++row) {
-    for (Index col = 0; col < kColumns; ++col) {
-      grid(0, row * kColumns + col) = kLeft + (static_cast<double>(col) + 0.5) * cell_width;
-      grid(1, row * kColumns + col) = kTop - (static_cast<double>(row) + 0.5) * cell_height;
-    }
-  }
-  const deepnet::Labels regions = net.classify(grid);
-
-  std::vector<std::string> picture(kRows, std::string(kColumns, ' '));
-  for (Index k = 0; k < regions.cols(); ++k) {
-    if (regions(0, k) == 1) picture[k / kColumns][k % kColumns] = '.';
-  }
-  for (Index i = 0; i < data.X.cols(); ++i) {
-    const double col = std::floor((data.X(0, i) - kLeft) / cell_width);
-    const double row = std::floor((kTop - data.X(1, i)) / cell_height);
-    if (col < 0 || row < 0 || col >= kColumns || row >= kRows) continue;  // off the picture
-    picture[static_cast<std::size_t>(row)][static_cast<std::size_t>(col)] =
-        data.Y(0, i) == 1.0 ? 'x' : 'o';
-  }
-  const std::string border = "+" + std::string(kColumns, '-') + "+";
-  std::cout << border << '\n';
-  for (const std::string& line : picture)
-    std::cout << '|' << line << "|\n";
-  std::cout << border << "\n  x1 from " << kLeft << " to " << kRight << ", x2 from " << kBottom
-            << " to " << kTop << "; '.' predicted 1; points: x is y = 1, o is y = 0\n";
+  examples::plot_decision_boundary(net, data.X, data.Y, {-1.5, -1.0}, {2.5, 1.5},
+                                   "'.' predicted 1; points: x is y = 1, o is y = 0");
 }
 
 struct Result {
@@ -165,61 +127,19 @@ Result train(const std::string& name, const deepnet::OptimizerSettings& optimize
   return result;
 }
 
-void print_usage(std::ostream& out, const char* program) {
-  out << "usage: " << program << " [--epochs N] [--plot]\n"
-      << "  --epochs N  passes over the 300 examples, N >= 1 (default 5000, as in the course)\n"
-      << "  --plot      also draw the decision regions of each model\n";
-}
-
-// Reads a whole number; false for "", "12x" or out-of-range text.
-bool parse_integer(std::string_view text, Index& value) {
-  const char* end = text.data() + text.size();
-  const auto [stop, error] = std::from_chars(text.data(), end, value);
-  return error == std::errc() && stop == end;
-}
-
-// Returns false, after saying why, when the command line is not understood.
-bool parse_arguments(int argc, char** argv, Index& epochs, bool& plot, bool& help) {
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view flag = argv[i];
-    if (flag == "-h" || flag == "--help") {
-      help = true;
-      return true;
-    }
-    if (flag == "--plot") {
-      plot = true;
-      continue;
-    }
-    if (flag != "--epochs") {
-      std::cerr << "unknown argument '" << flag << "'\n";
-      return false;
-    }
-    if (i + 1 == argc) {
-      std::cerr << "--epochs needs a value\n";
-      return false;
-    }
-    const std::string_view value = argv[++i];
-    if (!parse_integer(value, epochs) || epochs < 1) {
-      std::cerr << "--epochs: '" << value << "' is not a positive whole number\n";
-      return false;
-    }
-  }
-  return true;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   Index epochs = 5000;
   bool plot = false;
-  bool help = false;
-  if (!parse_arguments(argc, argv, epochs, plot, help)) {
-    print_usage(std::cerr, argv[0]);
-    return 2;
-  }
-  if (help) {
-    print_usage(std::cout, argv[0]);
-    return 0;
+  if (const auto status = examples::parse_flags(
+          argc, argv,
+          {examples::integer_flag(
+               "--epochs", "N", epochs, 1,
+               "passes over the 300 examples, N >= 1 (default 5000, as in the course)"),
+           examples::switch_flag("--plot", plot,
+                                 "also draw the decision regions of each model")})) {
+    return *status;  // after --help, or after a mistake on the command line
   }
 
   deepnet::Random random(kDataSeed);

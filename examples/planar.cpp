@@ -20,18 +20,16 @@
 
 #include <deepnet/deepnet.hpp>
 
-#include <algorithm>
+#include "example_support.hpp"  // the command line, percentages and the decision-boundary plot
+
 #include <cmath>
-#include <iomanip>
 #include <iostream>
-#include <sstream>
-#include <string>
-#include <string_view>
 #include <vector>
 
 namespace {
 
 using deepnet::Index;
+using examples::percent;
 using Matrix = deepnet::Matrix<double>;
 
 struct Dataset {
@@ -68,71 +66,21 @@ Dataset load_planar_dataset(deepnet::Random& random) {
   return data;
 }
 
-std::string percent(double fraction) {
-  std::ostringstream out;
-  out << std::fixed << std::setprecision(2) << 100.0 * fraction << '%';
-  return out.str();
-}
-
-// The course's plot_decision_boundary in text: every character is a small square of the plane,
-// '.' where the model predicts 1 and blank where it predicts 0; the data points are drawn on
-// top, 'x' for y = 1 and 'o' for y = 0. A point on the wrong background is misclassified.
+// The decision regions of a model in text, over the square from (-5, -5) to (5, 5): see
+// examples::plot_decision_boundary.
 void plot_decision_boundary(const deepnet::DeepNet<>& net, const Dataset& data) {
-  constexpr Index kColumns = 64;  // characters are about twice as tall as wide,
-  constexpr Index kRows = 32;     // so 64 x 32 characters draw a square
-  constexpr double kLow = -5.0;
-  constexpr double kHigh = 5.0;
-  const double cell_width = (kHigh - kLow) / static_cast<double>(kColumns);
-  const double cell_height = (kHigh - kLow) / static_cast<double>(kRows);
-
-  // The centre of every character as one column of a 2 x (rows * columns) matrix, so that a
-  // single call classifies them all. Row 0 is the top of the picture: the largest x2.
-  Matrix grid(2, kRows * kColumns);
-  for (Index row = 0; row < kRows; ++row) {
-    for (Index col = 0; col < kColumns; ++col) {
-      grid(0, row * kColumns + col) = kLow + (static_cast<double>(col) + 0.5) * cell_width;
-      grid(1, row * kColumns + col) = kHigh - (static_cast<double>(row) + 0.5) * cell_height;
-    }
-  }
-  const deepnet::Labels regions = net.classify(grid);
-
-  std::vector<std::string> picture(kRows, std::string(kColumns, ' '));
-  for (Index k = 0; k < regions.cols(); ++k) {
-    if (regions(0, k) == 1) picture[k / kColumns][k % kColumns] = '.';
-  }
-  const auto clamp_cell = [](double value, Index cells) {
-    return std::clamp(static_cast<Index>(std::floor(value)), Index(0), cells - 1);
-  };
-  for (Index i = 0; i < data.X.cols(); ++i) {
-    const Index col = clamp_cell((data.X(0, i) - kLow) / cell_width, kColumns);
-    const Index row = clamp_cell((kHigh - data.X(1, i)) / cell_height, kRows);
-    picture[row][col] = data.Y(0, i) == 1.0 ? 'x' : 'o';
-  }
-
-  const std::string border = "+" + std::string(kColumns, '-') + "+";
-  std::cout << border << '\n';
-  for (const std::string& line : picture) {
-    std::cout << '|' << line << "|\n";
-  }
-  std::cout << border << "\n  x1 and x2 from " << kLow << " to " << kHigh
-            << "; '.' predicted 1, blank predicted 0; points: x is y = 1, o is y = 0\n";
+  examples::plot_decision_boundary(net, data.X, data.Y, {-5.0, -5.0}, {5.0, 5.0});
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   bool plot = false;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view flag = argv[i];
-    if (flag == "--plot") {
-      plot = true;
-      continue;
-    }
-    const bool help = flag == "-h" || flag == "--help";
-    if (!help) std::cerr << "unknown argument '" << flag << "'\n";
-    (help ? std::cout : std::cerr) << "usage: " << argv[0] << " [--plot]\n"
-                                   << "  --plot  also draw the decision regions of both models\n";
-    return help ? 0 : 2;
+  if (const auto status = examples::parse_flags(
+          argc, argv,
+          {examples::switch_flag("--plot", plot,
+                                 "also draw the decision regions of both models")})) {
+    return *status;  // after --help, or after a mistake on the command line
   }
 
   deepnet::Random random(1);  // seed 1, as in the course's load_planar_dataset

@@ -29,20 +29,19 @@
 
 #include <deepnet/deepnet.hpp>
 
-#include <charconv>
+#include "example_support.hpp"  // the command line, percentages and the decision-boundary plot
+
 #include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <iomanip>
 #include <iostream>
-#include <sstream>
-#include <string>
-#include <string_view>
 #include <vector>
 
 namespace {
 
 using deepnet::Index;
+using examples::percent;
 using Matrix = deepnet::Matrix<double>;
 
 // The course's model and its settings.
@@ -85,47 +84,13 @@ Dataset make_noisy_wave(Index m, deepnet::Random& random) {
   return data;
 }
 
-std::string percent(double fraction) {
-  std::ostringstream out;
-  out << std::fixed << std::setprecision(2) << 100.0 * fraction << '%';
-  return out.str();
-}
-
-// The course's plot_decision_boundary in text, as in planar.cpp: '.' where the model predicts
-// 1, blank where it predicts 0, and the training points on top, 'x' for y = 1 and 'o' for
-// y = 0. Islands of one class inside the other are the model fitting single noisy points.
-void plot_decision_boundary(const deepnet::DeepNet<>& net, const Dataset& data) {
-  constexpr Index kColumns = 64;  // characters are about twice as tall as wide,
-  constexpr Index kRows = 32;     // so 64 x 32 characters draw a square
-  constexpr double kLow = -1.0;
-  constexpr double kHigh = 1.0;
-  const double cell_width = (kHigh - kLow) / static_cast<double>(kColumns);
-  const double cell_height = (kHigh - kLow) / static_cast<double>(kRows);
-
-  Matrix grid(2, kRows * kColumns);  // the centre of every character, row 0 at the top
-  for (Index row = 0; row < kRows; ++row) {
-    for (Index col = 0; col < kColumns; ++col) {
-      grid(0, row * kColumns + col) = kLow + (static_cast<double>(col) + 0.5) * cell_width;
-      grid(1, row * kColumns + col) = kHigh - (static_cast<double>(row) + 0.5) * cell_height;
-    }
-  }
-  const deepnet::Labels regions = net.classify(grid);
-
-  std::vector<std::string> picture(kRows, std::string(kColumns, ' '));
-  for (Index k = 0; k < regions.cols(); ++k) {
-    if (regions(0, k) == 1) picture[k / kColumns][k % kColumns] = '.';
-  }
-  for (Index i = 0; i < data.X.cols(); ++i) {  // every point lies in the disc, so in the picture
-    const auto col = static_cast<std::size_t>((data.X(0, i) - kLow) / cell_width);
-    const auto row = static_cast<std::size_t>((kHigh - data.X(1, i)) / cell_height);
-    picture[row][col] = data.Y(0, i) == 1.0 ? 'x' : 'o';
-  }
-  const std::string border = "+" + std::string(kColumns, '-') + "+";
-  std::cout << border << '\n';
-  for (const std::string& line : picture)
-    std::cout << '|' << line << "|\n";
-  std::cout << border << "\n  x1 and x2 from " << kLow << " to " << kHigh
-            << "; '.' predicted 1, blank predicted 0; training points: x is y = 1, o is y = 0\n";
+// The decision regions of a model in text, over the square from (-1, -1) to (1, 1) that holds
+// the unit disc: see examples::plot_decision_boundary. Islands of one class inside the other are
+// the model fitting single noisy points.
+void plot_decision_boundary(const deepnet::DeepNet<>& net, const Dataset& train) {
+  examples::plot_decision_boundary(
+      net, train.X, train.Y, {-1.0, -1.0}, {1.0, 1.0},
+      "'.' predicted 1, blank predicted 0; training points: x is y = 1, o is y = 0");
 }
 
 struct Result {
@@ -156,67 +121,20 @@ struct Settings {
   bool plot = false;
 };
 
-void print_usage(std::ostream& out, const char* program) {
-  out << "usage: " << program << " [--iterations N] [--seed S] [--plot]\n"
-      << "  --iterations N  gradient-descent steps, N >= 1 (default 30000, as in the course)\n"
-      << "  --seed S        seed of the data and of the initial weights (default 3)\n"
-      << "  --plot          also draw the decision regions of each model\n";
-}
-
-// Reads a whole number; false for "", "12x", "-3" (for unsigned types) or out-of-range text.
-template <class Integer>
-bool parse_integer(std::string_view text, Integer& value) {
-  const char* end = text.data() + text.size();
-  const auto [stop, error] = std::from_chars(text.data(), end, value);
-  return error == std::errc() && stop == end;
-}
-
-// Returns false, after saying why, when the command line is not understood.
-bool parse_arguments(int argc, char** argv, Settings& settings, bool& help) {
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view flag = argv[i];
-    if (flag == "-h" || flag == "--help") {
-      help = true;
-      return true;
-    }
-    if (flag == "--plot") {
-      settings.plot = true;
-      continue;
-    }
-    if (flag != "--iterations" && flag != "--seed") {
-      std::cerr << "unknown argument '" << flag << "'\n";
-      return false;
-    }
-    if (i + 1 == argc) {
-      std::cerr << flag << " needs a value\n";
-      return false;
-    }
-    const std::string_view value = argv[++i];
-    const bool ok = flag == "--iterations"
-                        ? parse_integer(value, settings.iterations) && settings.iterations >= 1
-                        : parse_integer(value, settings.seed);
-    if (!ok) {
-      std::cerr << flag << ": '" << value << "' is not a "
-                << (flag == "--iterations" ? "positive whole number" : "non-negative whole number")
-                << '\n';
-      return false;
-    }
-  }
-  return true;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   Settings settings;
-  bool help = false;
-  if (!parse_arguments(argc, argv, settings, help)) {
-    print_usage(std::cerr, argv[0]);
-    return 2;
-  }
-  if (help) {
-    print_usage(std::cout, argv[0]);
-    return 0;
+  if (const auto status = examples::parse_flags(
+          argc, argv,
+          {examples::integer_flag(
+               "--iterations", "N", settings.iterations, 1,
+               "gradient-descent steps, N >= 1 (default 30000, as in the course)"),
+           examples::integer_flag("--seed", "S", settings.seed, 0,
+                                  "seed of the data and of the initial weights (default 3)"),
+           examples::switch_flag("--plot", settings.plot,
+                                 "also draw the decision regions of each model")})) {
+    return *status;  // after --help, or after a mistake on the command line
   }
 
   // The test set comes from the same generator, right after the training set: the same

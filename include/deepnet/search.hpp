@@ -22,6 +22,7 @@
 
 #include "activation.hpp"
 #include "config.hpp"
+#include "data.hpp"
 #include "deep_net.hpp"
 #include "errors.hpp"
 #include "init.hpp"
@@ -35,7 +36,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <limits>
-#include <numeric>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -272,12 +272,7 @@ class Validation {
 
   /// Throws ConfigError naming `where` unless 0 < fraction < 1.
   static void require_fraction(double fraction, const char* where) {
-    if (!(fraction > 0.0 && fraction < 1.0)) {
-      throw ConfigError(std::string(where) +
-                        ": fraction is the share of examples held out for validation and must "
-                        "be in (0, 1), got " +
-                        detail::number_string(fraction));
-    }
+    detail::require_fraction(fraction, where);
   }
 
  private:
@@ -314,80 +309,7 @@ struct Trial {
 /// the trials ran in; failed trials last, in the order they ran.
 using SearchTable = std::vector<Trial>;
 
-/// The four parts of a split; columns are examples, in their original order within each part.
-template <class Scalar>
-struct Split {
-  Matrix<Scalar> X_train;  ///< n[0] x (m - m_val)
-  Matrix<Scalar> Y_train;  ///< n[L] x (m - m_val)
-  Matrix<Scalar> X_val;    ///< n[0] x m_val
-  Matrix<Scalar> Y_val;    ///< n[L] x m_val
-};
-
 namespace detail {
-
-// A permutation of 0..m-1 by Fisher-Yates with deepnet's generator (as Trainer shuffles).
-inline std::vector<Index> permutation(Index m, std::uint64_t seed) {
-  std::vector<Index> order(static_cast<std::size_t>(m));
-  std::iota(order.begin(), order.end(), Index(0));
-  Random random(seed);
-  for (std::size_t i = order.size(); i > 1; --i) {
-    const auto j = static_cast<std::size_t>(random.below(static_cast<Index>(i)));
-    std::swap(order[i - 1], order[j]);
-  }
-  return order;
-}
-
-template <class DerivedX, class DerivedY>
-void require_paired(const Eigen::MatrixBase<DerivedX>& X, const Eigen::MatrixBase<DerivedY>& Y,
-                    const char* where) {
-  if (Y.cols() != X.cols()) {
-    throw ShapeError(where, 0, "Y", Y.rows(), Y.cols(), Y.rows(), X.cols(),
-                     "one column per example of X");
-  }
-}
-
-// The columns `indices` of M, in that order.
-template <class Scalar, class Derived>
-Matrix<Scalar> columns(const Eigen::MatrixBase<Derived>& M, const std::vector<Index>& indices) {
-  Matrix<Scalar> result(M.rows(), static_cast<Index>(indices.size()));
-  for (std::size_t j = 0; j < indices.size(); ++j)
-    result.col(static_cast<Index>(j)) = M.col(indices[j]).template cast<Scalar>();
-  return result;
-}
-
-// The examples whose label in `part` is (or is not) `which`, in their original order.
-inline std::vector<Index> members(const std::vector<Index>& part, Index which, bool equal) {
-  std::vector<Index> result;
-  for (std::size_t j = 0; j < part.size(); ++j) {
-    if ((part[j] == which) == equal) result.push_back(static_cast<Index>(j));
-  }
-  return result;
-}
-
-template <class Scalar, class DerivedX, class DerivedY>
-Split<Scalar> split_by(const Eigen::MatrixBase<DerivedX>& X, const Eigen::MatrixBase<DerivedY>& Y,
-                       const std::vector<Index>& part, Index validation_part) {
-  const std::vector<Index> train = members(part, validation_part, false);
-  const std::vector<Index> val = members(part, validation_part, true);
-  return {columns<Scalar>(X, train), columns<Scalar>(Y, train), columns<Scalar>(X, val),
-          columns<Scalar>(Y, val)};
-}
-
-// part[j] = 1 when example j is held out, 0 when it is trained on.
-inline std::vector<Index> holdout_parts(Index m, double fraction, std::uint64_t seed) {
-  Validation::require_fraction(fraction, "split");
-  const auto m_val = static_cast<Index>(std::llround(fraction * static_cast<double>(m)));
-  if (m_val < 1 || m_val > m - 1) {
-    throw ConfigError("split: fraction " + number_string(fraction) + " of m = " +
-                      std::to_string(m) + " examples holds out " + std::to_string(m_val) +
-                      "; both the training and the validation part need at least one example");
-  }
-  const std::vector<Index> order = permutation(m, seed);
-  std::vector<Index> part(static_cast<std::size_t>(m), 0);
-  for (Index i = 0; i < m_val; ++i)
-    part[static_cast<std::size_t>(order[static_cast<std::size_t>(i)])] = 1;
-  return part;
-}
 
 // Cost (no L2 term) and accuracy of the trained network on (X, Y), in chunks of at most 1024
 // examples, as Trainer evaluates a validation set.
@@ -485,24 +407,6 @@ inline std::string format(const char* pattern, double value) {
 }
 
 }  // namespace detail
-
-/// Splits the m examples (columns) of X and Y into a training and a validation part:
-/// round(fraction * m) examples, chosen with `seed`, go to validation and the rest to training.
-/// Column j of X stays with column j of Y, and each part keeps the examples' original order.
-/// Not stratified: with few examples, a class can be rarer in one part than in the other.
-/// \code
-///   auto [X_train, Y_train, X_val, Y_val] = deepnet::split(X, Y, 0.2, 1);
-/// \endcode
-/// \throws ConfigError unless 0 < fraction < 1 and both parts get at least one example;
-///         ShapeError when X and Y do not have the same number of columns
-template <class DerivedX, class DerivedY>
-Split<typename DerivedX::Scalar> split(const Eigen::MatrixBase<DerivedX>& X,
-                                       const Eigen::MatrixBase<DerivedY>& Y, double fraction,
-                                       std::uint64_t seed) {
-  using Scalar = typename DerivedX::Scalar;
-  detail::require_paired(X, Y, "split");
-  return detail::split_by<Scalar>(X, Y, detail::holdout_parts(X.cols(), fraction, seed), 1);
-}
 
 /// The fold (0..k-1) of each of m examples for k-fold cross-validation: a seeded shuffle, then
 /// the examples dealt out to the folds in turn, so fold sizes differ by at most one and every

@@ -1,0 +1,150 @@
+// Tests for data.hpp: one_hot, scale and scale_to_unit, standardize (statistics of the training
+// set applied to another set), and the split that search.hpp uses too.
+#include "support/test_support.hpp"
+
+#include <deepnet/data.hpp>
+#include <deepnet/search.hpp>
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <stdexcept>
+#include <string>
+
+using deepnet::ConfigError;
+using deepnet::DataError;
+using deepnet::Index;
+using deepnet::Labels;
+using deepnet::Matrix;
+using deepnet::ShapeError;
+using deepnet::Vector;
+using deepnet_test::IsClose;
+
+TEST_CASE("one_hot: a 1 in the row of each column's class", "[data]") {
+  const Labels labels = (Labels(1, 4) << 2, 0, 1, 2).finished();
+  const Matrix<double> Y = deepnet::one_hot(labels, 3);
+  CHECK(Y == (Matrix<double>(3, 4) << 0, 1, 0, 0,  //
+              0, 0, 1, 0,                          //
+              1, 0, 0, 1)
+                 .finished());
+  // Labels held as float or double (a CSV label column), and a float result.
+  const Matrix<float> from_double = deepnet::one_hot<float>(labels.cast<double>(), 3);
+  CHECK(from_double == Y.cast<float>());
+  // More classes than the labels use: empty rows.
+  CHECK(deepnet::one_hot(labels, 5).bottomRows(2).isZero());
+  // Unsigned labels.
+  const Eigen::Matrix<std::uint8_t, 1, 2> bytes(1, 0);
+  CHECK(deepnet::one_hot(bytes, 2) == (Matrix<double>(2, 2) << 0, 1, 1, 0).finished());
+}
+
+TEST_CASE("one_hot: a label outside 0..classes-1 names its column", "[data][errors]") {
+  const Labels labels = (Labels(1, 4) << 2, 0, 10, 2).finished();
+  try {
+    deepnet::one_hot(labels, 10);
+    FAIL("no DataError");
+  } catch (const DataError& e) {
+    CHECK(std::string(e.what()) ==
+          "one_hot: labels(0, 2) is 10, but a label must be a class index 0..9 (classes = 10)");
+    CHECK(e.symbol() == "labels");
+    CHECK(e.row() == 0);
+    CHECK(e.col() == 2);
+  }
+  REQUIRE_THROWS_WITH(deepnet::one_hot((Labels(1, 2) << 0, -1).finished(), 3),
+                      "one_hot: labels(0, 1) is -1, but a label must be a class index 0..2 "
+                      "(classes = 3)");
+  REQUIRE_THROWS_WITH(deepnet::one_hot((Matrix<double>(1, 2) << 0.5, 1).finished(), 3),
+                      "one_hot: labels(0, 0) is 0.5, but a label must be a class index 0..2 "
+                      "(classes = 3)");
+  REQUIRE_THROWS_WITH(
+      deepnet::one_hot((Matrix<double>(1, 1) << std::nan("")).finished(), 3),
+      "one_hot: labels(0, 0) is nan, but a label must be a class index 0..2 (classes = 3)");
+  REQUIRE_THROWS_WITH(deepnet::one_hot(labels, 0), "one_hot: classes must be 1 or more, got 0");
+  REQUIRE_THROWS_AS(deepnet::one_hot(Labels(2, 3), 3), ShapeError);
+  REQUIRE_THROWS_WITH(deepnet::one_hot(Labels::Zero(4, 1), 3),
+                      "one_hot: labels is 4x1, expected 1x1 (one row of class indices, one "
+                      "column per example)");
+}
+
+TEST_CASE("scale and scale_to_unit: a known range onto 0..1", "[data]") {
+  const Matrix<double> X = (Matrix<double>(2, 3) << 0, 51, 255, 255, 102, 0).finished();
+  CHECK(deepnet::scale_to_unit(X, 255) == X / 255.0);
+  CHECK(deepnet::scale(X, 0, 255) == X / 255.0);
+  const Matrix<float> Xf = X.cast<float>();
+  CHECK(deepnet::scale_to_unit(Xf, 255) == Xf / 255.0f);
+  CHECK_THAT(deepnet::scale(X, 0, 255, -1, 1),
+             IsClose((Matrix<double>(2, 3) << -1, -0.6, 1, 1, -0.2, -1).finished(), 1e-15));
+  // Values outside the range are not clipped.
+  CHECK(deepnet::scale((Matrix<double>(1, 2) << -5, 15).finished(), 0, 10) ==
+        (Matrix<double>(1, 2) << -0.5, 1.5).finished());
+
+  REQUIRE_THROWS_AS(deepnet::scale(X, 1, 1), ConfigError);
+  REQUIRE_THROWS_WITH(deepnet::scale(X, 2, 1),
+                      "scale: the input range must be finite with low < high, got 2..1");
+  REQUIRE_THROWS_WITH(deepnet::scale(X, 0, 1, 1, 0),
+                      "scale: the target range must be finite with low < high, got 1..0");
+  REQUIRE_THROWS_WITH(deepnet::scale_to_unit(X, 0),
+                      "scale_to_unit: max_value must be positive and finite, got 0");
+  REQUIRE_THROWS_AS(deepnet::scale_to_unit(X, std::numeric_limits<double>::infinity()),
+                    ConfigError);
+}
+
+TEST_CASE("standardize: statistics of the training set, applied to any set", "[data]") {
+  // Feature 0: 1, 2, 3, 4 (mean 2.5, population std sqrt(1.25)); feature 1: constant 7.
+  const Matrix<double> X_train = (Matrix<double>(2, 4) << 1, 2, 3, 4, 7, 7, 7, 7).finished();
+  const auto standard = deepnet::standardize(X_train);
+  CHECK_THAT(Matrix<double>(standard.mean),
+             IsClose((Matrix<double>(2, 1) << 2.5, 7).finished(), 1e-15));
+  CHECK_THAT(Matrix<double>(standard.stddev),
+             IsClose((Matrix<double>(2, 1) << std::sqrt(1.25), 1).finished(), 1e-15));
+
+  const Matrix<double> Z = standard.apply(X_train);
+  CHECK(std::abs(Z.row(0).mean()) < 1e-15);
+  CHECK(std::abs(Z.row(0).array().square().mean() - 1.0) < 1e-12);
+  CHECK(Z.row(1).isZero());  // a constant feature becomes 0, not NaN
+
+  // Another set gets the training set's transform, not its own.
+  const Matrix<double> X_test = (Matrix<double>(2, 2) << 2.5, 5, 8, 7).finished();
+  const Matrix<double> Z_test = standard.apply(X_test);
+  CHECK(Z_test(0, 0) == 0.0);
+  CHECK_THAT(Z_test,
+             IsClose((Matrix<double>(2, 2) << 0, 2.5 / std::sqrt(1.25), 1, 0).finished(), 1e-15));
+
+  // Float data: statistics accumulated in double, returned as float.
+  const auto standard_f = deepnet::standardize(X_train.cast<float>().eval());
+  CHECK(standard_f.mean(0) == 2.5f);
+  CHECK(standard_f.apply(X_test.cast<float>()).cols() == 2);
+
+  REQUIRE_THROWS_WITH(standard.apply(Matrix<double>(3, 2)),
+                      "Standardization::apply: X is 3x2, expected 2x2 (one row per feature of "
+                      "the training set)");
+  REQUIRE_THROWS_WITH(deepnet::standardize(Matrix<double>(2, 0)),
+                      "standardize: X has no columns (m = 0); give at least one example");
+  Matrix<double> with_nan = X_train;
+  with_nan(1, 2) = std::nan("");
+  REQUIRE_THROWS_WITH(deepnet::standardize(with_nan),
+                      "standardize: X(1, 2) is nan; inputs must be finite numbers");
+}
+
+TEST_CASE("split lives in data.hpp and search.hpp uses the same one", "[data]") {
+  const Index m = 20;
+  Matrix<double> X(3, m);
+  Labels labels(1, m);
+  for (Index j = 0; j < m; ++j) {
+    X.col(j).setConstant(static_cast<double>(j));
+    labels(0, j) = j % 4;
+  }
+  // Labels (Index) as Y: converted to X's scalar type, paired column by column.
+  const auto [X_train, y_train, X_val, y_val] = deepnet::split(X, labels, 0.25, 3);
+  REQUIRE(X_val.cols() == 5);
+  REQUIRE(X_train.cols() == 15);
+  for (Index j = 0; j < X_val.cols(); ++j)
+    CHECK(y_val(0, j) == static_cast<double>(static_cast<Index>(X_val(0, j)) % 4));
+  for (Index j = 0; j < X_train.cols(); ++j)
+    CHECK(y_train(0, j) == static_cast<double>(static_cast<Index>(X_train(0, j)) % 4));
+
+  // A hold-out search validates on exactly the examples split holds out with the same seed.
+  const deepnet::Validation validation = deepnet::Validation::holdout(0.25, 3);
+  const auto again =
+      deepnet::split(X, labels.cast<double>(), validation.fraction(), validation.seed());
+  CHECK(again.X_val == X_val);
+}

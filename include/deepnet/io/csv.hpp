@@ -1,0 +1,437 @@
+/// \file csv.hpp
+/// Loads a table of numbers from a CSV file into the layout of the notes: each row of the file
+/// is one example, so it becomes one column of X; one column of the file holds the labels and
+/// every other column is a feature.
+///
+/// \code
+///   // sepal_length,sepal_width,petal_length,petal_width,class
+///   deepnet::CsvOptions options;
+///   options.label_name("class");                  // or label_column(-1): the last column
+///   const auto data = deepnet::load_csv<double>("iris.csv", options);
+///   // data.X: 4 x 150, data.labels: 1 x 150, data.feature_names: {"sepal_length", ...}
+/// \endcode
+///
+/// What is read: fields separated by a delimiter (',' by default); an optional header row of
+/// names (detected, or said by CsvOptions::header); fields in double quotes, which may hold the
+/// delimiter, line breaks and doubled quotes (""); spaces and tabs around a field; LF or CRLF
+/// line ends; a UTF-8 byte order mark. Blank lines are skipped. Every other cell must be a
+/// finite number, written as C++ reads one (std::from_chars: 3, -0.5, 1e-3; a leading + is
+/// accepted; no thousands separators, decimal point only).
+///
+/// Every problem is a FormatError (errors.hpp) naming the file, the line and the column (both
+/// counted from 1, as editors show them) and the cell: `iris.csv: line 7, column 2
+/// (sepal_width): "abc" is not a number`. FormatError::offset() is the byte where the cell (or
+/// the line) starts, and FormatError::field() the column's name (or "column 2").
+#ifndef DEEPNET_IO_CSV_HPP
+#define DEEPNET_IO_CSV_HPP
+
+#include "../config.hpp"
+#include "../errors.hpp"
+#include "../options.hpp"
+#include "common.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <fstream>
+#include <istream>
+#include <limits>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace deepnet {
+
+/// Whether the first row of a CSV file names the columns.
+enum class CsvHeader {
+  Detect,   ///< it does when one of its cells is not a number
+  Present,  ///< it does
+  Absent    ///< it does not: the first row is data
+};
+
+/// Settings of `load_csv` and `read_csv`, with chained setters:
+/// `CsvOptions().delimiter(';').label_name("price")`.
+class CsvOptions {
+  /// The character between fields: ',' (the default), ';', '\t', ...
+  DEEPNET_OPTION(CsvOptions, char, delimiter, ',')
+  /// Whether the first row is a header of names; detected by default.
+  DEEPNET_OPTION(CsvOptions, CsvHeader, header, CsvHeader::Detect)
+  /// The label column by position, counted from 0; a negative value counts from the end: -1
+  /// (the default) is the last column, -2 the one before. Used when label_name is empty.
+  DEEPNET_OPTION(CsvOptions, Index, label_column, -1)
+  /// The label column by its name in the header; when set, it wins over label_column.
+  DEEPNET_OPTION(CsvOptions, std::string, label_name, std::string())
+  /// How much text the file may hold (LoadLimits::max_bytes).
+  DEEPNET_OPTION(CsvOptions, LoadLimits, limits, LoadLimits())
+};
+
+/// A CSV file as `load_csv` returns it.
+template <class Scalar>
+struct CsvData {
+  /// n x m: column j is row j of the file (its data rows counted from 0), without the label.
+  Matrix<Scalar> X;
+  /// 1 x m: the label column (class indices for one_hot, or regression targets).
+  Matrix<Scalar> labels;
+  /// The header's names of the rows of X, in order; empty when the file has no header.
+  std::vector<std::string> feature_names;
+  /// The header's name of the label column; empty when the file has no header.
+  std::string label_name;
+};
+
+namespace detail {
+namespace csv {
+
+struct Field {
+  std::string text;
+  bool quoted = false;
+  std::uint64_t offset = 0;  // the byte where the field starts
+  std::int64_t line = 0;     // the line where it starts, from 1
+};
+
+/// Splits a CSV text into records of fields, line by line.
+class Reader {
+ public:
+  Reader(std::istream& in, std::string name, char delimiter, std::uint64_t max_bytes)
+      : m_in(in), m_name(std::move(name)), m_delimiter(delimiter), m_max_bytes(max_bytes) {}
+
+  const std::string& name() const noexcept { return m_name; }
+
+  /// Throws FormatError "<name>: line <line>[, column <column>[ (<field>)]]: <text>".
+  [[noreturn]] void fail(std::int64_t line, Index column, const std::string& field,
+                         std::uint64_t offset, const std::string& text) const {
+    std::string where = m_name + ": line " + std::to_string(line);
+    if (column > 0) {
+      where += ", column " + std::to_string(column);
+      if (!field.empty()) where += " (" + field + ")";
+    }
+    throw FormatError(where + ": " + text, m_name, static_cast<std::int64_t>(offset),
+                      !field.empty() ? field
+                      : column > 0   ? "column " + std::to_string(column)
+                                     : std::string());
+  }
+
+  /// Reads the next record that is not a blank line into `fields`; false at the end of the text.
+  bool next(std::vector<Field>& fields) {
+    fields.clear();
+    std::string line;
+    do {
+      if (!read_line(line)) return false;
+    } while (blank(line));
+    std::size_t p = 0;
+    while (true) {
+      Field field;
+      skip_spaces(line, p);
+      field.offset = m_line_offset + p;
+      field.line = m_line;
+      if (p < line.size() && line[p] == '"') {
+        field.quoted = true;
+        ++p;
+        while (true) {
+          if (p == line.size()) {
+            // A line break inside the quotes belongs to the field.
+            const std::int64_t opened = field.line;
+            if (!read_line(line)) {
+              fail(opened, static_cast<Index>(fields.size()) + 1, "", field.offset,
+                   "the quoted field that starts here is never closed (the file ends inside "
+                   "it)");
+            }
+            field.text += '\n';
+            p = 0;
+            continue;
+          }
+          const char c = line[p];
+          if (c == '"') {
+            if (p + 1 < line.size() && line[p + 1] == '"') {
+              field.text += '"';
+              p += 2;
+              continue;
+            }
+            ++p;
+            break;
+          }
+          field.text += c;
+          ++p;
+        }
+        skip_spaces(line, p);
+        if (p < line.size() && line[p] != m_delimiter) {
+          fail(m_line, static_cast<Index>(fields.size()) + 1, "", m_line_offset + p,
+               "unexpected " + io::quote(std::string(1, line[p])) +
+                   " after the closing quote of a quoted field (write a quote inside quotes as "
+                   "\"\")");
+        }
+      } else {
+        const std::size_t start = p;
+        while (p < line.size() && line[p] != m_delimiter)
+          ++p;
+        std::size_t end = p;
+        while (end > start && is_space(line[end - 1]))
+          --end;
+        field.text = line.substr(start, end - start);
+      }
+      fields.push_back(std::move(field));
+      if (p < line.size() && line[p] == m_delimiter) {
+        ++p;
+        continue;
+      }
+      return true;
+    }
+  }
+
+ private:
+  bool is_space(char c) const noexcept { return (c == ' ' || c == '\t') && c != m_delimiter; }
+
+  void skip_spaces(const std::string& line, std::size_t& p) const {
+    while (p < line.size() && is_space(line[p]))
+      ++p;
+  }
+
+  bool blank(const std::string& line) const {
+    for (char c : line) {
+      if (!is_space(c)) return false;
+    }
+    return true;
+  }
+
+  // The next physical line, without its line end (LF or CRLF) and, on the first line, without
+  // a UTF-8 byte order mark; false at the end of the text.
+  bool read_line(std::string& line) {
+    if (!std::getline(m_in, line)) {
+      if (m_in.bad()) fail(m_line, 0, "", m_offset, "read error");
+      return false;
+    }
+    ++m_line;
+    m_line_offset = m_offset;
+    m_offset += line.size() + (m_in.eof() ? 0 : 1);
+    if (m_offset > m_max_bytes) {
+      fail(m_line, 0, "", m_line_offset,
+           "the text goes beyond " + io::bytes_string(m_max_bytes) +
+               ", the limit (LoadLimits::max_bytes)");
+    }
+    if (m_line == 1 && line.compare(0, 3, "\xEF\xBB\xBF") == 0) {
+      line.erase(0, 3);
+      m_line_offset += 3;
+    }
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    return true;
+  }
+
+  std::istream& m_in;
+  std::string m_name;
+  char m_delimiter;
+  std::uint64_t m_max_bytes;
+  std::int64_t m_line = 0;
+  std::uint64_t m_offset = 0;       // bytes read so far
+  std::uint64_t m_line_offset = 0;  // where the current line starts
+};
+
+/// The number in `text`, or nothing when it is not one (or does not fit a double).
+inline std::optional<double> parse_number(const std::string& text, bool& out_of_range) {
+  out_of_range = false;
+  const char* begin = text.data();
+  const char* end = begin + text.size();
+  if (begin != end && *begin == '+') {
+    ++begin;
+    if (begin != end && *begin == '-') return std::nullopt;
+  }
+  if (begin == end) return std::nullopt;
+  double value = 0.0;
+  const std::from_chars_result result = std::from_chars(begin, end, value);
+  if (result.ptr != end) return std::nullopt;
+  if (result.ec == std::errc::result_out_of_range) {
+    out_of_range = true;
+    return std::nullopt;
+  }
+  if (result.ec != std::errc()) return std::nullopt;
+  return value;
+}
+
+inline bool is_number(const Field& field) {
+  bool out_of_range = false;
+  return parse_number(field.text, out_of_range).has_value() || out_of_range;
+}
+
+/// The column's name for messages: its header name, or empty.
+inline const std::string& name_of(const std::vector<std::string>& names, std::size_t column) {
+  static const std::string none;
+  return column < names.size() ? names[column] : none;
+}
+
+template <class Scalar>
+Scalar cell_value(const Reader& reader, const Field& field, std::size_t column,
+                  const std::vector<std::string>& names) {
+  const auto fail = [&](const std::string& text) {
+    reader.fail(field.line, static_cast<Index>(column) + 1, name_of(names, column), field.offset,
+                text);
+  };
+  if (field.text.empty()) {
+    fail(field.quoted ? "an empty quoted cell (\"\"); every cell must hold a number"
+                      : "an empty cell; every cell must hold a number (a missing value?)");
+  }
+  bool out_of_range = false;
+  const std::optional<double> value = parse_number(field.text, out_of_range);
+  if (out_of_range) fail(io::quote(field.text) + " is beyond the range of double");
+  if (!value) fail(io::quote(field.text) + " is not a number");
+  if (!std::isfinite(*value)) {
+    fail(io::quote(field.text) + " is not a finite number; inputs and labels must be finite");
+  }
+  const auto result = static_cast<Scalar>(*value);
+  if (!std::isfinite(result)) fail(io::quote(field.text) + " is beyond the range of float");
+  return result;
+}
+
+template <class Scalar>
+CsvData<Scalar> read(Reader& reader, const CsvOptions& options) {
+  std::vector<Field> fields;
+  if (!reader.next(fields)) {
+    throw FormatError(reader.name() + ": the file is empty: no header and no rows", reader.name(),
+                      0);
+  }
+  const std::int64_t first_line = fields.front().line;
+  const std::uint64_t first_offset = fields.front().offset;
+  const std::size_t columns = fields.size();
+
+  bool header = options.header() == CsvHeader::Present;
+  if (options.header() == CsvHeader::Detect) {
+    for (const Field& field : fields) {
+      if (!field.text.empty() && !is_number(field)) header = true;
+    }
+  }
+  std::vector<std::string> names;
+  if (header) {
+    for (Field& field : fields)
+      names.push_back(std::move(field.text));
+  }
+
+  // The label column.
+  std::size_t label = 0;
+  if (!options.label_name().empty()) {
+    const std::string& wanted = options.label_name();
+    if (!header) {
+      reader.fail(first_line, 0, "", first_offset,
+                  "no column can be named " + io::quote(wanted) +
+                      ": the file has no header row (its first row holds numbers; say "
+                      "CsvOptions::header(CsvHeader::Present) if it is a header)");
+    }
+    std::vector<std::size_t> found;
+    for (std::size_t c = 0; c < columns; ++c) {
+      if (names[c] == wanted) found.push_back(c);
+    }
+    if (found.empty()) {
+      std::string list;
+      for (std::size_t c = 0; c < columns && c < 20; ++c)
+        list += (c > 0 ? ", " : "") + io::quote(names[c]);
+      if (columns > 20) list += ", ...";
+      throw FormatError(reader.name() + ": line " + std::to_string(first_line) +
+                            ": no column is named " + io::quote(wanted) +
+                            " (CsvOptions::label_name); the header names " + list,
+                        reader.name(), static_cast<std::int64_t>(first_offset), wanted);
+    }
+    if (found.size() > 1) {
+      throw FormatError(reader.name() + ": line " + std::to_string(first_line) + ": columns " +
+                            std::to_string(found[0] + 1) + " and " + std::to_string(found[1] + 1) +
+                            " are both named " + io::quote(wanted) +
+                            "; choose one with CsvOptions::label_column",
+                        reader.name(), static_cast<std::int64_t>(first_offset), wanted);
+    }
+    label = found.front();
+  } else {
+    const Index wanted = options.label_column();
+    const Index resolved = wanted < 0 ? wanted + static_cast<Index>(columns) : wanted;
+    if (resolved < 0 || resolved >= static_cast<Index>(columns)) {
+      reader.fail(first_line, 0, "", first_offset,
+                  "label_column " + std::to_string(wanted) + " does not exist: the rows have " +
+                      std::to_string(columns) +
+                      " columns (label_column counts from 0; a negative one from the end, -1 "
+                      "being the last)");
+    }
+    label = static_cast<std::size_t>(resolved);
+  }
+  if (columns < 2) {
+    reader.fail(first_line, 0, "", first_offset,
+                "the rows have one column only, the label: there are no features");
+  }
+
+  CsvData<Scalar> result;
+  if (header) {
+    result.label_name = names[label];
+    for (std::size_t c = 0; c < columns; ++c) {
+      if (c != label) result.feature_names.push_back(names[c]);
+    }
+  }
+
+  // The data rows: each one example, so each one column of X.
+  std::vector<Scalar> features, labels;
+  std::int64_t shape_line = first_line;
+  bool have_row = !header;
+  if (header) {
+    if (!reader.next(fields)) {
+      throw FormatError(reader.name() + ": line " + std::to_string(first_line) +
+                            " is a header and no data rows follow",
+                        reader.name(), static_cast<std::int64_t>(first_offset));
+    }
+    have_row = true;
+  }
+  while (have_row) {
+    if (fields.size() != columns) {
+      const std::string expected =
+          header ? "the header's " + std::to_string(columns)
+                 : std::to_string(columns) + " (as line " + std::to_string(shape_line) + ")";
+      reader.fail(fields.front().line, 0, "", fields.front().offset,
+                  std::to_string(fields.size()) + (fields.size() == 1 ? " field" : " fields") +
+                      ", expected " + expected);
+    }
+    for (std::size_t c = 0; c < columns; ++c) {
+      const Scalar value = cell_value<Scalar>(reader, fields[c], c, names);
+      (c == label ? labels : features).push_back(value);
+    }
+    have_row = reader.next(fields);
+  }
+
+  const auto m = static_cast<Index>(labels.size());
+  const auto n = static_cast<Index>(columns - 1);
+  result.X = Eigen::Map<const Matrix<Scalar>>(features.data(), n, m);
+  result.labels = Eigen::Map<const Matrix<Scalar>>(labels.data(), 1, m);
+  return result;
+}
+
+}  // namespace csv
+}  // namespace detail
+
+/// Reads CSV text from a stream (see the file's description); `name` is what the messages call
+/// it (a file name, "stdin", ...). The stream's text is limited by options.limits().
+/// \throws FormatError as load_csv
+template <class Scalar = double>
+CsvData<Scalar> read_csv(std::istream& in, const std::string& name,
+                         const CsvOptions& options = CsvOptions()) {
+  static_assert(detail::is_supported_scalar<Scalar>, "Scalar must be float or double");
+  detail::csv::Reader reader(in, name, options.delimiter(), options.limits().max_bytes());
+  return detail::csv::read<Scalar>(reader, options);
+}
+
+/// Loads a CSV file: X (n x m, one column per data row) and labels (1 x m), with the header's
+/// names when it has one.
+/// \throws FormatError naming the file, the line and column, and the problem: no such file, an
+///         empty file, a header without data rows, a cell that is not a finite number (quoted
+///         in the message), a row with more or fewer fields than the first (ragged), a quoted
+///         field that is never closed, a label_name that no column has, a label_column beyond
+///         the columns, a file larger than options.limits().max_bytes()
+template <class Scalar = double>
+CsvData<Scalar> load_csv(const std::string& path, const CsvOptions& options = CsvOptions()) {
+  std::optional<std::uint64_t> size;
+  std::ifstream in = detail::io::open_file(path, size);
+  if (size && *size > options.limits().max_bytes()) {
+    throw FormatError(path + ": the file holds " + detail::io::bytes_string(*size) +
+                          ", more than " + detail::io::bytes_string(options.limits().max_bytes()) +
+                          ", the limit (LoadLimits::max_bytes)",
+                      path);
+  }
+  return read_csv<Scalar>(in, path, options);
+}
+
+}  // namespace deepnet
+
+#endif  // DEEPNET_IO_CSV_HPP

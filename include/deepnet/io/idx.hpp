@@ -1,0 +1,620 @@
+/// \file idx.hpp
+/// Loads IDX files, the format of MNIST, Fashion-MNIST, EMNIST and their kin, plain or
+/// gzip-compressed, into the layout of the notes: one column per example.
+///
+/// \code
+///   // X: 784 x 10000 pixels 0..255, labels: 1 x 10000 class indices 0..9
+///   auto [X, labels] = deepnet::load_idx_pair<float>("t10k-images-idx3-ubyte.gz",
+///                                                    "t10k-labels-idx1-ubyte.gz");
+/// \endcode
+///
+/// The format (big-endian throughout):
+///
+/// | bytes          | field                                                             |
+/// |----------------|-------------------------------------------------------------------|
+/// | 0, 1           | 0, 0                                                              |
+/// | 2              | type: 0x08 u8, 0x09 i8, 0x0B i16, 0x0C i32, 0x0D f32, 0x0E f64    |
+/// | 3              | d, the number of dimensions                                       |
+/// | 4 .. 4 + 4d    | the d sizes, u32 each, the number of items first                  |
+/// | 4 + 4d ..      | the values, item after item, the last dimension varying fastest   |
+///
+/// MNIST images are magic 0x00000803 (u8, 3 dimensions: count x rows x columns) and labels
+/// 0x00000801 (u8, 1 dimension: count). Every type is read; values keep their numbers (pixels
+/// stay 0..255: see scale_to_unit in data.hpp).
+///
+/// A file that starts with the gzip magic bytes 1f 8b is decompressed while it is read, whatever
+/// its name; this needs zlib: link the CMake target `deepnet::io` (it defines
+/// DEEPNET_HAVE_ZLIB=1 and links zlib). Without it, a compressed file is a FormatError that says
+/// so. Byte offsets in the messages about a compressed file count decompressed bytes.
+///
+/// Every problem with a file is a FormatError (errors.hpp) naming the file, the byte offset and
+/// the problem. The sizes a header declares are checked against the file's size (plain files)
+/// or against LoadLimits::max_bytes (compressed files, read incrementally) before anything is
+/// allocated for them, so a damaged header cannot make the loader allocate what the file does
+/// not hold.
+#ifndef DEEPNET_IO_IDX_HPP
+#define DEEPNET_IO_IDX_HPP
+
+#include "../config.hpp"
+#include "../errors.hpp"
+#include "common.hpp"
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#if defined(DEEPNET_HAVE_ZLIB) && (DEEPNET_HAVE_ZLIB + 0)
+#define DEEPNET_IDX_GZIP 1
+#include <zlib.h>
+#else
+#define DEEPNET_IDX_GZIP 0
+#endif
+
+namespace deepnet {
+
+/// The type of an IDX file's values, the third byte of its magic number.
+enum class IdxType : std::uint8_t {
+  U8 = 0x08,   ///< unsigned byte (MNIST)
+  I8 = 0x09,   ///< signed byte
+  I16 = 0x0B,  ///< 16-bit signed integer
+  I32 = 0x0C,  ///< 32-bit signed integer
+  F32 = 0x0D,  ///< IEEE-754 binary32
+  F64 = 0x0E   ///< IEEE-754 binary64
+};
+
+/// "u8", "i8", "i16", "i32", "f32", "f64".
+inline std::string to_string(IdxType type) {
+  switch (type) {
+    case IdxType::U8:
+      return "u8";
+    case IdxType::I8:
+      return "i8";
+    case IdxType::I16:
+      return "i16";
+    case IdxType::I32:
+      return "i32";
+    case IdxType::F32:
+      return "f32";
+    case IdxType::F64:
+      return "f64";
+  }
+  return "?";
+}
+
+/// An IDX file as `load_idx` returns it.
+template <class Scalar>
+struct IdxArray {
+  IdxType type = IdxType::U8;  ///< the type of the values in the file
+  std::vector<Index> dims;     ///< the sizes in the header, the number of items first
+  /// One column per item: (product of dims[1..]) x dims[0]; column j holds item j's values in
+  /// the file's order (an image row after row). A one-dimensional file gives 1 x dims[0].
+  Matrix<Scalar> values;
+};
+
+/// Images and their labels, as `load_idx_pair` returns them.
+template <class Scalar>
+struct IdxDataset {
+  Matrix<Scalar> X;  ///< n[0] x m: one column per image, its pixels row after row
+  Labels labels;     ///< 1 x m: the label of each image
+};
+
+namespace detail {
+namespace idx {
+
+/// The bytes of one value of `type`.
+inline std::size_t size_of(IdxType type) {
+  switch (type) {
+    case IdxType::U8:
+    case IdxType::I8:
+      return 1;
+    case IdxType::I16:
+      return 2;
+    case IdxType::I32:
+    case IdxType::F32:
+      return 4;
+    case IdxType::F64:
+      return 8;
+  }
+  return 1;
+}
+
+// The code that reads the file differs with and without zlib, so each variant lives in an
+// inline namespace of its own: a program whose files disagree about DEEPNET_HAVE_ZLIB links
+// two distinct sets of functions instead of breaking the one-definition rule.
+#if DEEPNET_IDX_GZIP
+inline namespace gzip {
+#else
+inline namespace plain {
+#endif
+
+/// The bytes of an IDX file, plain or decompressed on the fly.
+class Input {
+ public:
+  explicit Input(const std::string& path) : m_path(path) {
+    m_file = io::open_file(path, m_size);
+    // The first two bytes say whether the file is compressed; a plain file's are kept for
+    // read(), so that no seek is needed.
+    m_file.read(reinterpret_cast<char*>(m_pending), 2);
+    m_pending_size = static_cast<std::size_t>(m_file.gcount());
+    if (m_file.bad()) fail(0, "", "read error");
+    const bool gzip = m_pending_size == 2 && m_pending[0] == 0x1f && m_pending[1] == 0x8b;
+    if (!gzip) return;
+    m_pending_size = 0;
+#if DEEPNET_IDX_GZIP
+    m_file.close();
+    m_size.reset();
+    m_gzip = gzopen(path.c_str(), "rb");
+    if (m_gzip == nullptr) throw FormatError(path + ": cannot open the file", path);
+    gzbuffer(m_gzip, 1u << 17);
+#else
+    throw FormatError(path +
+                          ": byte 0: the file is gzip-compressed (it starts with 1f 8b), but "
+                          "this program was built without zlib: link the CMake target "
+                          "deepnet::io (it needs zlib; on Debian, zlib1g-dev), or decompress "
+                          "the file first (gunzip)",
+                      path, 0, "gzip");
+#endif
+  }
+
+  ~Input() {
+#if DEEPNET_IDX_GZIP
+    if (m_gzip != nullptr) gzclose(m_gzip);
+#endif
+  }
+
+  Input(const Input&) = delete;
+  Input& operator=(const Input&) = delete;
+
+  const std::string& path() const noexcept {
+    return m_path;
+  }
+  /// The size of a plain file; empty for a compressed one.
+  const std::optional<std::uint64_t>& size() const noexcept {
+    return m_size;
+  }
+  /// Bytes read so far (decompressed bytes for a compressed file).
+  std::uint64_t position() const noexcept {
+    return m_position;
+  }
+
+  /// Throws FormatError "<path>: byte <offset>: <text>".
+  [[noreturn]] void fail(std::uint64_t offset, const std::string& field,
+                         const std::string& text) const {
+    const bool gzip = is_gzip();
+    throw FormatError(
+        m_path + ": byte " + std::to_string(offset) + (gzip ? " (decompressed): " : ": ") + text,
+        m_path, static_cast<std::int64_t>(offset), field);
+  }
+
+  /// Reads up to `n` bytes into `out`; fewer only at the end of the data.
+  /// \throws FormatError for damaged compressed data or a read error
+  std::size_t read(unsigned char* out, std::size_t n) {
+    std::size_t total = 0;
+#if DEEPNET_IDX_GZIP
+    if (m_gzip != nullptr) {
+      while (total < n) {
+        const auto chunk = static_cast<unsigned>(std::min<std::size_t>(n - total, 1u << 30));
+        const int got = gzread(m_gzip, out + total, chunk);
+        if (got > 0) {
+          total += static_cast<std::size_t>(got);
+          continue;
+        }
+        int code = Z_OK;
+        const char* message = gzerror(m_gzip, &code);
+        if (got < 0 || code != Z_OK) gzip_failed(m_position + total, code, message);
+        break;  // the end of the data
+      }
+      m_position += total;
+      return total;
+    }
+#endif
+    while (total < n && m_pending_next < m_pending_size)
+      out[total++] = m_pending[m_pending_next++];
+    while (total < n) {
+      const std::size_t chunk = std::min<std::size_t>(n - total, std::size_t(1) << 30);
+      m_file.read(reinterpret_cast<char*>(out + total), static_cast<std::streamsize>(chunk));
+      const auto got = static_cast<std::size_t>(m_file.gcount());
+      total += got;
+      if (got < chunk) {
+        if (m_file.bad()) fail(m_position + total, "", "read error");
+        break;
+      }
+    }
+    m_position += total;
+    return total;
+  }
+
+ private:
+  bool is_gzip() const noexcept {
+#if DEEPNET_IDX_GZIP
+    return m_gzip != nullptr;
+#else
+    return false;
+#endif
+  }
+
+#if DEEPNET_IDX_GZIP
+  [[noreturn]] void gzip_failed(std::uint64_t offset, int code, const char* message) const {
+    std::string text = message != nullptr ? message : "";
+    // zlib writes "<path>: <problem>"
+    if (text.compare(0, m_path.size() + 2, m_path + ": ") == 0) text.erase(0, m_path.size() + 2);
+    if (code == Z_BUF_ERROR) {
+      fail(offset, "gzip",
+           "the compressed file is cut short: its gzip stream ends before the data does (" + text +
+               ")");
+    }
+    // zlib decompresses ahead of what it has delivered, so a damaged stream has no byte
+    // offset worth giving.
+    const std::string problem = (code == Z_ERRNO ? "read error: " : "damaged gzip data: ") + text;
+    throw FormatError(m_path + ": " + problem, m_path, -1, "gzip");
+  }
+
+  gzFile m_gzip = nullptr;
+#endif
+  std::string m_path;
+  std::ifstream m_file;
+  std::optional<std::uint64_t> m_size;
+  std::uint64_t m_position = 0;
+  unsigned char m_pending[2] = {0, 0};
+  std::size_t m_pending_size = 0, m_pending_next = 0;
+};
+
+/// What the loader expects the file to hold.
+enum class Expect { Any, Images, Labels };
+
+struct Header {
+  IdxType type = IdxType::U8;
+  std::vector<Index> dims;
+  std::uint64_t items = 0;     // dims[0]
+  std::uint64_t features = 1;  // product of dims[1..]
+  std::uint64_t count = 0;     // items * features
+  std::uint64_t bytes = 0;     // count * size_of(type)
+  std::uint64_t data_offset = 0;
+
+  /// "10000 x 28 x 28 u8 values"
+  std::string shape() const {
+    std::string text;
+    for (std::size_t k = 0; k < dims.size(); ++k)
+      text += (k > 0 ? " x " : "") + std::to_string(dims[k]);
+    return text + " " + deepnet::to_string(type) + " values";
+  }
+};
+
+inline std::string hex_magic(const unsigned char* magic) {
+  static const char digits[] = "0123456789abcdef";
+  std::string text = "0x";
+  for (int i = 0; i < 4; ++i) {
+    text += digits[magic[i] >> 4];
+    text += digits[magic[i] & 0xF];
+  }
+  return text;
+}
+
+inline bool known_type(unsigned char code) {
+  return code == 0x08 || code == 0x09 || code == 0x0B || code == 0x0C || code == 0x0D ||
+         code == 0x0E;
+}
+
+/// Reads and checks the magic number and the dimensions, and checks the size they declare.
+template <class T>
+Header read_header(Input& in, const LoadLimits& limits, Expect expect) {
+  Header h;
+  unsigned char magic[4] = {0, 0, 0, 0};
+  const std::size_t got = in.read(magic, 4);
+  if (got == 0) {
+    in.fail(0, "magic",
+            "the file is empty; an IDX file starts with a 4-byte magic number such as 0x00000803");
+  }
+  if (got < 4) {
+    in.fail(got, "magic",
+            "the file ends inside the magic number: 4 bytes expected, " + std::to_string(got) +
+                " found");
+  }
+  if (magic[0] != 0 || magic[1] != 0) {
+    in.fail(0, "magic",
+            "not an IDX file: the magic number is " + hex_magic(magic) +
+                ", but an IDX file starts with two zero bytes, then the type and the number of "
+                "dimensions (0x00000803 for MNIST images, 0x00000801 for labels)");
+  }
+  if (!known_type(magic[2])) {
+    in.fail(2, "type",
+            "unsupported data type 0x" + hex_magic(magic).substr(6, 2) + " (magic number " +
+                hex_magic(magic) +
+                "); IDX types are 0x08 u8, 0x09 i8, 0x0b i16, 0x0c i32, 0x0d f32, 0x0e f64");
+  }
+  h.type = static_cast<IdxType>(magic[2]);
+  const unsigned ndims = magic[3];
+  if (ndims == 0) {
+    in.fail(3, "dimensions",
+            "the magic number " + hex_magic(magic) +
+                " declares 0 dimensions; there must be at least one, the number of items");
+  }
+  if (expect == Expect::Images && ndims < 2) {
+    in.fail(0, "magic",
+            "the magic number " + hex_magic(magic) +
+                " declares 1 dimension (a label file?); images need at least 2: 0x00000803 for "
+                "count x rows x columns");
+  }
+  if (expect == Expect::Labels && ndims != 1) {
+    in.fail(0, "magic",
+            "the magic number " + hex_magic(magic) + " declares " + std::to_string(ndims) +
+                " dimensions (an image file?); labels have exactly 1: 0x00000801 for a count");
+  }
+  if (expect == Expect::Labels && (h.type == IdxType::F32 || h.type == IdxType::F64)) {
+    in.fail(2, "type",
+            std::string("the values are ") + deepnet::to_string(h.type) +
+                ", but labels must be integers (u8, i8, i16 or i32); read the file with "
+                "load_idx<double>");
+  }
+
+  unsigned char sizes[4 * 255];
+  const std::size_t size_bytes = 4 * std::size_t(ndims);
+  const std::size_t got_sizes = in.read(sizes, size_bytes);
+  if (got_sizes < size_bytes) {
+    in.fail(4 + got_sizes, "dimensions",
+            "the file ends inside the header: " + std::to_string(ndims) + " sizes of 4 bytes (" +
+                std::to_string(size_bytes) + " bytes) expected after the magic number, " +
+                std::to_string(got_sizes) + " found");
+  }
+  h.data_offset = 4 + size_bytes;
+  h.dims.resize(ndims);
+  for (unsigned k = 0; k < ndims; ++k) {
+    const unsigned char* p = sizes + 4 * k;
+    h.dims[k] = static_cast<Index>((std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) |
+                                   (std::uint32_t(p[2]) << 8) | std::uint32_t(p[3]));
+  }
+
+  // items * features values of size_of(type) bytes, checked step by step against the limit
+  // (and against what a matrix of T can index) so that no product overflows.
+  const std::uint64_t element = size_of(h.type);
+  const std::uint64_t max_count = std::min<std::uint64_t>(
+      limits.max_bytes() / element, static_cast<std::uint64_t>(std::numeric_limits<Index>::max()) /
+                                        std::max<std::uint64_t>(sizeof(T), element));
+  const bool empty = std::find(h.dims.begin(), h.dims.end(), Index(0)) != h.dims.end();
+  h.items = static_cast<std::uint64_t>(h.dims[0]);
+  bool too_large = false;
+  std::uint64_t count = h.items;
+  h.features = 1;
+  for (unsigned k = 1; k < ndims; ++k) {
+    const auto d = static_cast<std::uint64_t>(h.dims[k]);
+    if (d != 0 && h.features > max_count / d) {
+      too_large = true;
+      break;
+    }
+    h.features *= d;
+  }
+  if (!too_large && !empty) {
+    too_large = h.features > max_count / h.items;
+  }
+  if (too_large) {
+    in.fail(4, "dimensions",
+            "the header declares " + h.shape() + ", more than " +
+                io::bytes_string(limits.max_bytes()) +
+                ", the limit (LoadLimits::max_bytes), or more than this machine can index");
+  }
+  count = empty ? 0 : h.items * h.features;
+  h.count = count;
+  h.bytes = count * element;
+  return h;
+}
+
+/// Converts `count` big-endian values of `type` at `in` into T.
+template <class T>
+void convert(IdxType type, const unsigned char* in, std::size_t count, T* out) {
+  switch (type) {
+    case IdxType::U8:
+      for (std::size_t i = 0; i < count; ++i)
+        out[i] = static_cast<T>(in[i]);
+      break;
+    case IdxType::I8:
+      for (std::size_t i = 0; i < count; ++i)
+        out[i] = static_cast<T>(static_cast<std::int8_t>(in[i]));
+      break;
+    case IdxType::I16:
+      for (std::size_t i = 0; i < count; ++i, in += 2) {
+        const auto bits = static_cast<std::uint16_t>((unsigned(in[0]) << 8) | unsigned(in[1]));
+        out[i] = static_cast<T>(static_cast<std::int16_t>(bits));
+      }
+      break;
+    case IdxType::I32:
+      for (std::size_t i = 0; i < count; ++i, in += 4) {
+        const std::uint32_t bits = (std::uint32_t(in[0]) << 24) | (std::uint32_t(in[1]) << 16) |
+                                   (std::uint32_t(in[2]) << 8) | std::uint32_t(in[3]);
+        out[i] = static_cast<T>(static_cast<std::int32_t>(bits));
+      }
+      break;
+    case IdxType::F32:
+      if constexpr (std::is_floating_point<T>::value) {
+        static_assert(sizeof(float) == 4, "f32 values are read as float");
+        for (std::size_t i = 0; i < count; ++i, in += 4) {
+          const std::uint32_t bits = (std::uint32_t(in[0]) << 24) | (std::uint32_t(in[1]) << 16) |
+                                     (std::uint32_t(in[2]) << 8) | std::uint32_t(in[3]);
+          float value = 0;
+          std::memcpy(&value, &bits, sizeof value);
+          out[i] = static_cast<T>(value);
+        }
+      }
+      break;
+    case IdxType::F64:
+      if constexpr (std::is_floating_point<T>::value) {
+        static_assert(sizeof(double) == 8, "f64 values are read as double");
+        for (std::size_t i = 0; i < count; ++i, in += 8) {
+          std::uint64_t bits = 0;
+          for (int b = 0; b < 8; ++b)
+            bits = (bits << 8) | in[b];
+          double value = 0;
+          std::memcpy(&value, &bits, sizeof value);
+          out[i] = static_cast<T>(value);
+        }
+      }
+      break;
+  }
+}
+
+/// Reads the values `h` declares into a features x items matrix of T, and checks that the file
+/// ends with them.
+template <class T>
+Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic> read_values(Input& in, const Header& h) {
+  using Result = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
+  const auto rows = static_cast<Index>(h.features);
+  const auto cols = static_cast<Index>(h.items);
+  const std::size_t element = size_of(h.type);
+  const auto truncated = [&](std::uint64_t end) {
+    in.fail(end, "data",
+            "the data ends after " + std::to_string(end - h.data_offset) + " of the " +
+                io::bytes_string(h.bytes) + " the header declares (" + h.shape() + " from byte " +
+                std::to_string(h.data_offset) + ")");
+  };
+  const auto trailing = [&](const std::string& extra) {
+    in.fail(h.data_offset + h.bytes, "data",
+            extra + " after the " + h.shape() +
+                " the header declares; the header does not match the data");
+  };
+  constexpr std::size_t chunk = std::size_t(1) << 20;  // a multiple of every value's size
+
+  if (in.size()) {
+    // A plain file: its size is known, so the header is checked before the matrix exists.
+    const std::uint64_t size = *in.size();
+    const std::uint64_t available = size - std::min(size, h.data_offset);
+    if (h.bytes > available) truncated(size);
+    if (h.bytes < available) trailing(io::bytes_string(available - h.bytes));
+    Result values(rows, cols);
+    std::vector<unsigned char> buffer(
+        static_cast<std::size_t>(std::min<std::uint64_t>(h.bytes, chunk)));
+    T* out = values.data();
+    for (std::uint64_t done = 0; done < h.bytes;) {
+      const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(h.bytes - done, chunk));
+      const std::size_t got = in.read(buffer.data(), want);
+      if (got < want) truncated(h.data_offset + done + got);  // the file shrank meanwhile
+      convert(h.type, buffer.data(), got / element, out);
+      out += got / element;
+      done += got;
+    }
+    return values;
+  }
+
+  // A compressed file: its size is unknown until its end, so the bytes are gathered as they
+  // come (the vector grows with the data actually read, never to the size the header claims),
+  // and the matrix is allocated once they are all there.
+  std::vector<unsigned char> raw;
+  while (raw.size() < h.bytes) {
+    const std::size_t old = raw.size();
+    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(h.bytes - old, chunk));
+    raw.resize(old + want);
+    const std::size_t got = in.read(raw.data() + old, want);
+    if (got < want) truncated(h.data_offset + old + got);
+  }
+  unsigned char extra = 0;
+  if (in.read(&extra, 1) != 0) trailing("more data");
+  Result values(rows, cols);
+  convert(h.type, raw.data(), static_cast<std::size_t>(h.count), values.data());
+  return values;
+}
+
+}  // namespace gzip or plain
+}  // namespace idx
+}  // namespace detail
+
+#if DEEPNET_IDX_GZIP
+inline namespace idx_gzip {
+#else
+inline namespace idx_plain {
+#endif
+
+/// True when this build reads gzip-compressed IDX files (DEEPNET_HAVE_ZLIB=1, from deepnet::io).
+inline constexpr bool idx_reads_gzip = DEEPNET_IDX_GZIP != 0;
+
+/// Loads any IDX file: its type, its dimensions, and its values with one column per item.
+/// \code
+///   const auto file = deepnet::load_idx<float>("train-images-idx3-ubyte.gz");
+///   // file.dims == {60000, 28, 28}, file.values is 784 x 60000
+/// \endcode
+/// \throws FormatError naming the file, the byte offset and the problem: no such file, an
+///         empty file, a magic number that is not IDX, an unknown type, a header or data cut
+///         short (where it ended and how many bytes were expected), data after the declared
+///         values, more data than `limits` allow, a damaged gzip stream, or a compressed file
+///         without zlib (link deepnet::io)
+template <class Scalar = double>
+IdxArray<Scalar> load_idx(const std::string& path, const LoadLimits& limits = LoadLimits()) {
+  static_assert(detail::is_supported_scalar<Scalar>, "Scalar must be float or double");
+  detail::idx::Input in(path);
+  const detail::idx::Header header =
+      detail::idx::read_header<Scalar>(in, limits, detail::idx::Expect::Any);
+  IdxArray<Scalar> result;
+  result.type = header.type;
+  result.dims = header.dims;
+  result.values = detail::idx::read_values<Scalar>(in, header);
+  return result;
+}
+
+/// Loads an IDX image file (MNIST's 0x00000803: count x rows x columns, or any file of two or
+/// more dimensions) as n[0] x m: one column per image, its pixels row after row, as they are
+/// in the file (0..255 for u8; scale them with scale_to_unit).
+/// \throws FormatError as load_idx, and for a file of one dimension (a label file)
+template <class Scalar = double>
+Matrix<Scalar> load_idx_images(const std::string& path, const LoadLimits& limits = LoadLimits()) {
+  static_assert(detail::is_supported_scalar<Scalar>, "Scalar must be float or double");
+  detail::idx::Input in(path);
+  const detail::idx::Header header =
+      detail::idx::read_header<Scalar>(in, limits, detail::idx::Expect::Images);
+  return detail::idx::read_values<Scalar>(in, header);
+}
+
+/// Loads an IDX label file (MNIST's 0x00000801: a count, then one value per item) as 1 x m:
+/// Labels (Index) by default, or any arithmetic type T (`load_idx_labels<double>`). The values
+/// must be integers (u8, i8, i16 or i32); for one_hot, see data.hpp.
+/// \throws FormatError as load_idx, and for a file of more than one dimension (an image file)
+///         or of floating-point values
+template <class T = Index>
+Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic> load_idx_labels(
+    const std::string& path, const LoadLimits& limits = LoadLimits()) {
+  static_assert(std::is_arithmetic<T>::value, "labels are numbers");
+  detail::idx::Input in(path);
+  const detail::idx::Header header =
+      detail::idx::read_header<T>(in, limits, detail::idx::Expect::Labels);
+  return detail::idx::read_values<T>(in, header);
+}
+
+/// Loads an image file and its label file (load_idx_images, load_idx_labels), checking from
+/// their headers, before reading their data, that they hold as many items.
+/// \code
+///   auto [X, labels] = deepnet::load_idx_pair<float>("train-images-idx3-ubyte.gz",
+///                                                    "train-labels-idx1-ubyte.gz");
+/// \endcode
+/// \throws FormatError as load_idx_images and load_idx_labels, and naming the label file when
+///         the counts differ
+template <class Scalar = double>
+IdxDataset<Scalar> load_idx_pair(const std::string& images_path, const std::string& labels_path,
+                                 const LoadLimits& limits = LoadLimits()) {
+  static_assert(detail::is_supported_scalar<Scalar>, "Scalar must be float or double");
+  detail::idx::Input images(images_path);
+  const detail::idx::Header image_header =
+      detail::idx::read_header<Scalar>(images, limits, detail::idx::Expect::Images);
+  detail::idx::Input labels(labels_path);
+  const detail::idx::Header label_header =
+      detail::idx::read_header<Index>(labels, limits, detail::idx::Expect::Labels);
+  if (label_header.items != image_header.items) {
+    labels.fail(4, "dimensions",
+                "the file holds " + std::to_string(label_header.items) + " labels, but " +
+                    images_path + " holds " + std::to_string(image_header.items) +
+                    " images; an image file and its label file must hold as many items");
+  }
+  IdxDataset<Scalar> result;
+  result.labels = detail::idx::read_values<Index>(labels, label_header);
+  result.X = detail::idx::read_values<Scalar>(images, image_header);
+  return result;
+}
+
+}  // namespace idx_gzip or idx_plain
+}  // namespace deepnet
+
+#undef DEEPNET_IDX_GZIP
+
+#endif  // DEEPNET_IO_IDX_HPP

@@ -1,0 +1,737 @@
+// Tests for the dataset loaders: io/idx.hpp (IDX files, plain and gzip-compressed, every type,
+// and every kind of damaged file with its message) and io/csv.hpp (header or not, label column
+// by name or position, CRLF, quotes, bad cells, ragged rows). Built twice when zlib is found:
+// test_io with deepnet::io (compressed files are read) and test_io_without_zlib (they are
+// refused with a message that says what to link). One test loads Fashion-MNIST's test set when
+// Debian's dataset-fashion-mnist is installed.
+#include "support/test_support.hpp"
+
+#include <deepnet/detail/crc32.hpp>
+#include <deepnet/io/csv.hpp>
+#include <deepnet/io/idx.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <system_error>
+#include <vector>
+
+using Catch::Matchers::Contains;
+using Catch::Matchers::StartsWith;
+using deepnet::CsvHeader;
+using deepnet::CsvOptions;
+using deepnet::FormatError;
+using deepnet::IdxType;
+using deepnet::Index;
+using deepnet::Labels;
+using deepnet::LoadLimits;
+using deepnet::Matrix;
+namespace fs = std::filesystem;
+
+namespace {
+
+/// A fresh directory in the system's temporary directory, removed with its files at the end.
+class TempDir {
+ public:
+  TempDir() {
+    static int count = 0;
+    const auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
+    m_path = fs::temp_directory_path() /
+             ("deepnet_test_io_" + std::to_string(stamp) + "_" + std::to_string(count++));
+    fs::create_directories(m_path);
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    fs::remove_all(m_path, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  std::string operator/(const std::string& name) const { return (m_path / name).string(); }
+
+ private:
+  fs::path m_path;
+};
+
+void write_file(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+void put_be(std::string& out, std::uint64_t value, int size) {
+  for (int i = size - 1; i >= 0; --i)
+    out.push_back(static_cast<char>((value >> (8 * i)) & 0xFFu));
+}
+
+/// An IDX file: the magic number of `type` and dims.size() dimensions, the sizes, the data.
+std::string idx_file(std::uint8_t type, const std::vector<std::uint32_t>& dims,
+                     const std::string& data) {
+  std::string out;
+  out.push_back(0);
+  out.push_back(0);
+  out.push_back(static_cast<char>(type));
+  out.push_back(static_cast<char>(dims.size()));
+  for (std::uint32_t d : dims)
+    put_be(out, d, 4);
+  return out + data;
+}
+
+/// Bytes 0, 1, 2, ...: `count` pixels.
+std::string ramp(std::size_t count) {
+  std::string data;
+  for (std::size_t i = 0; i < count; ++i)
+    data.push_back(static_cast<char>(i % 256));
+  return data;
+}
+
+/// A gzip file holding `data` in stored (uncompressed) deflate blocks: made without zlib, so
+/// that the tests without zlib have a compressed file too.
+std::string gzip_stored(const std::string& data) {
+  std::string out("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff", 10);
+  std::size_t at = 0;
+  do {
+    const std::size_t size = std::min<std::size_t>(data.size() - at, 65535);
+    const bool last = at + size == data.size();
+    out.push_back(last ? 1 : 0);
+    const auto n = static_cast<std::uint16_t>(size);
+    const auto complement = static_cast<std::uint16_t>(~n);
+    out.push_back(static_cast<char>(n & 0xFF));
+    out.push_back(static_cast<char>(n >> 8));
+    out.push_back(static_cast<char>(complement & 0xFF));
+    out.push_back(static_cast<char>(complement >> 8));
+    out += data.substr(at, size);
+    at += size;
+  } while (at < data.size());
+  const std::uint32_t crc = deepnet::detail::crc32(data.data(), data.size());
+  for (int i = 0; i < 4; ++i)
+    out.push_back(static_cast<char>((crc >> (8 * i)) & 0xFF));
+  const auto size = static_cast<std::uint32_t>(data.size());
+  for (int i = 0; i < 4; ++i)
+    out.push_back(static_cast<char>((size >> (8 * i)) & 0xFF));
+  return out;
+}
+
+#if defined(DEEPNET_HAVE_ZLIB)
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+/// A gzip file written by zlib, compressed.
+void write_gzip(const std::string& path, const std::string& data) {
+  gzFile file = gzopen(path.c_str(), "wb9");
+  REQUIRE(file != nullptr);
+  REQUIRE(gzwrite(file, data.data(), static_cast<unsigned>(data.size())) ==
+          static_cast<int>(data.size()));
+  REQUIRE(gzclose(file) == Z_OK);
+}
+#endif
+
+/// The FormatError that `load` throws; fails the test if it throws nothing or something else.
+template <class Load>
+FormatError format_error(Load load) {
+  try {
+    load();
+  } catch (const FormatError& e) {
+    return e;
+  }
+  FAIL("no FormatError was thrown");
+  throw std::logic_error("unreachable");
+}
+
+// The pixels of test images: 3 images of 2 x 3, pixel (r, c) of image k is 10k + 3r + c.
+const std::vector<std::uint32_t> image_dims = {3, 2, 3};
+std::string image_data() {
+  std::string data;
+  for (int k = 0; k < 3; ++k)
+    for (int p = 0; p < 6; ++p)
+      data.push_back(static_cast<char>(10 * k + p));
+  return data;
+}
+std::string image_file() {
+  return idx_file(0x08, image_dims, image_data());
+}
+std::string label_file() {
+  return idx_file(0x08, {3}, std::string("\x07\x00\x09", 3));
+}
+
+void check_images(const Matrix<double>& X) {
+  REQUIRE(X.rows() == 6);
+  REQUIRE(X.cols() == 3);
+  for (Index k = 0; k < 3; ++k)
+    for (Index p = 0; p < 6; ++p)
+      CHECK(X(p, k) == static_cast<double>(10 * k + p));
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// IDX
+
+TEST_CASE("IDX: images become one column per image, pixels row after row, unscaled", "[io][idx]") {
+  TempDir dir;
+  write_file(dir / "images.idx", image_file());
+  check_images(deepnet::load_idx_images<double>(dir / "images.idx"));
+  const Matrix<float> Xf = deepnet::load_idx_images<float>(dir / "images.idx");
+  CHECK(Xf == deepnet::load_idx_images<double>(dir / "images.idx").cast<float>());
+
+  const auto file = deepnet::load_idx<double>(dir / "images.idx");
+  CHECK(file.type == IdxType::U8);
+  CHECK(file.dims == std::vector<Index>{3, 2, 3});
+  check_images(file.values);
+
+  // 255 stays 255: scaling is a separate step.
+  write_file(dir / "white.idx", idx_file(0x08, {1, 1, 2}, "\xff\x80"));
+  const Matrix<double> white = deepnet::load_idx_images<double>(dir / "white.idx");
+  CHECK(white(0, 0) == 255.0);
+  CHECK(white(1, 0) == 128.0);
+}
+
+TEST_CASE("IDX: labels are 1 x m, as Index or any number type", "[io][idx]") {
+  TempDir dir;
+  write_file(dir / "labels.idx", label_file());
+  const Labels labels = deepnet::load_idx_labels(dir / "labels.idx");
+  REQUIRE(labels.rows() == 1);
+  REQUIRE(labels.cols() == 3);
+  CHECK(labels(0, 0) == 7);
+  CHECK(labels(0, 1) == 0);
+  CHECK(labels(0, 2) == 9);
+  const auto as_double = deepnet::load_idx_labels<double>(dir / "labels.idx");
+  CHECK(as_double == labels.cast<double>());
+}
+
+TEST_CASE("IDX: load_idx_pair reads images and labels together", "[io][idx]") {
+  TempDir dir;
+  write_file(dir / "images.idx", image_file());
+  write_file(dir / "labels.idx", label_file());
+  const auto [X, labels] = deepnet::load_idx_pair(dir / "images.idx", dir / "labels.idx");
+  check_images(X);
+  CHECK(labels == deepnet::load_idx_labels(dir / "labels.idx"));
+}
+
+TEST_CASE("IDX: every type is read with its sign and in big-endian order", "[io][idx]") {
+  TempDir dir;
+  SECTION("i8") {
+    write_file(dir / "a.idx", idx_file(0x09, {3}, "\x80\xff\x7f"));
+    const auto file = deepnet::load_idx<double>(dir / "a.idx");
+    CHECK(file.type == IdxType::I8);
+    CHECK(file.values == (Matrix<double>(1, 3) << -128, -1, 127).finished());
+    CHECK(deepnet::load_idx_labels(dir / "a.idx") == (Labels(1, 3) << -128, -1, 127).finished());
+  }
+  SECTION("i16") {
+    std::string data;
+    put_be(data, 0x8000, 2);
+    put_be(data, 0x0102, 2);
+    write_file(dir / "a.idx", idx_file(0x0B, {2, 1}, data));
+    const auto file = deepnet::load_idx<double>(dir / "a.idx");
+    CHECK(file.type == IdxType::I16);
+    CHECK(file.values == (Matrix<double>(1, 2) << -32768, 258).finished());
+  }
+  SECTION("i32") {
+    std::string data;
+    put_be(data, 0xFFFFFFFE, 4);
+    put_be(data, 70000, 4);
+    write_file(dir / "a.idx", idx_file(0x0C, {2}, data));
+    CHECK(deepnet::load_idx_labels(dir / "a.idx") == (Labels(1, 2) << -2, 70000).finished());
+  }
+  SECTION("f32") {
+    std::string data;
+    for (float value : {1.5f, -0.25f, 3e38f, 1e-45f}) {
+      std::uint32_t bits = 0;
+      std::memcpy(&bits, &value, 4);
+      put_be(data, bits, 4);
+    }
+    write_file(dir / "a.idx", idx_file(0x0D, {2, 2}, data));
+    const auto file = deepnet::load_idx<float>(dir / "a.idx");
+    CHECK(file.type == IdxType::F32);
+    CHECK(file.values == (Matrix<float>(2, 2) << 1.5f, 3e38f, -0.25f, 1e-45f).finished());
+  }
+  SECTION("f64") {
+    std::string data;
+    for (double value : {0.1, -1e300}) {
+      std::uint64_t bits = 0;
+      std::memcpy(&bits, &value, 8);
+      put_be(data, bits, 8);
+    }
+    write_file(dir / "a.idx", idx_file(0x0E, {1, 2}, data));
+    const auto file = deepnet::load_idx<double>(dir / "a.idx");
+    CHECK(file.type == IdxType::F64);
+    CHECK(file.values == (Matrix<double>(2, 1) << 0.1, -1e300).finished());
+    CHECK(deepnet::to_string(file.type) == "f64");
+  }
+}
+
+TEST_CASE("IDX: a file with a zero dimension is an empty matrix", "[io][idx]") {
+  TempDir dir;
+  write_file(dir / "none.idx", idx_file(0x08, {0, 28, 28}, ""));
+  const Matrix<double> X = deepnet::load_idx_images<double>(dir / "none.idx");
+  CHECK(X.rows() == 784);
+  CHECK(X.cols() == 0);
+}
+
+TEST_CASE("IDX: gzip-compressed files are recognised by their first bytes, not their name",
+          "[io][idx][gzip]") {
+  TempDir dir;
+  write_file(dir / "images.gz", gzip_stored(image_file()));
+  write_file(dir / "images.idx", gzip_stored(image_file()));  // no .gz in the name
+  write_file(dir / "labels.gz", gzip_stored(label_file()));
+  if (deepnet::idx_reads_gzip) {
+    check_images(deepnet::load_idx_images<double>(dir / "images.gz"));
+    check_images(deepnet::load_idx_images<double>(dir / "images.idx"));
+    const auto [X, labels] = deepnet::load_idx_pair(dir / "images.gz", dir / "labels.gz");
+    check_images(X);
+    CHECK(labels == (Labels(1, 3) << 7, 0, 9).finished());
+  } else {
+    const FormatError e =
+        format_error([&] { deepnet::load_idx_images<double>(dir / "images.idx"); });
+    CHECK(std::string(e.what()) ==
+          dir / "images.idx" +
+              ": byte 0: the file is gzip-compressed (it starts with 1f 8b), but this program "
+              "was built without zlib: link the CMake target deepnet::io (it needs zlib; on "
+              "Debian, zlib1g-dev), or decompress the file first (gunzip)");
+    CHECK(e.path() == dir / "images.idx");
+    CHECK(e.offset() == 0);
+    CHECK(e.field() == "gzip");
+  }
+}
+
+#if defined(DEEPNET_HAVE_ZLIB)
+TEST_CASE("IDX: files compressed by zlib, large enough to span many reads", "[io][idx][gzip]") {
+  TempDir dir;
+  // 1000 images of 28 x 28: 784000 bytes, with a pattern that compresses.
+  const std::string pixels = ramp(784000);
+  write_gzip(dir / "images.gz", idx_file(0x08, {1000, 28, 28}, pixels));
+  const Matrix<float> X = deepnet::load_idx_images<float>(dir / "images.gz");
+  REQUIRE(X.rows() == 784);
+  REQUIRE(X.cols() == 1000);
+  for (Index j : {Index(0), Index(1), Index(517), Index(999)})
+    for (Index i : {Index(0), Index(100), Index(783)})
+      CHECK(X(i, j) == static_cast<float>((j * 784 + i) % 256));
+}
+
+TEST_CASE("IDX: a damaged gzip stream is a FormatError", "[io][idx][gzip]") {
+  TempDir dir;
+  const std::string path = dir / "images.gz";
+  write_gzip(path, idx_file(0x08, {100, 28, 28}, ramp(78400)));
+  const std::string good = read_file(path);
+
+  SECTION("cut short") {
+    write_file(path, good.substr(0, good.size() / 2));
+    const FormatError e = format_error([&] { deepnet::load_idx_images<double>(path); });
+    CHECK_THAT(e.what(), StartsWith(path + ": byte "));
+    CHECK_THAT(e.what(), Contains(" (decompressed): the compressed file is cut short: its gzip "
+                                  "stream ends before the data does (unexpected end of file)"));
+    CHECK(e.field() == "gzip");
+  }
+  SECTION("checksum") {
+    std::string bad = good;
+    bad[bad.size() - 8] = static_cast<char>(bad[bad.size() - 8] ^ 1);  // the CRC-32
+    write_file(path, bad);
+    const FormatError e = format_error([&] { deepnet::load_idx_images<double>(path); });
+    CHECK(std::string(e.what()) == path + ": damaged gzip data: incorrect data check");
+    CHECK(e.offset() == -1);  // zlib decompresses ahead: no byte to name
+    CHECK(e.field() == "gzip");
+  }
+  SECTION("not deflate after the magic bytes") {
+    write_file(path, std::string("\x1f\x8b\x63 rubbish", 11));
+    const FormatError e = format_error([&] { deepnet::load_idx_images<double>(path); });
+    CHECK_THAT(e.what(), StartsWith(path + ": damaged gzip data: "));
+  }
+}
+#endif
+
+TEST_CASE("IDX: a missing file, a directory, an empty file", "[io][idx][errors]") {
+  TempDir dir;
+  const std::string missing = dir / "missing.idx";
+  FormatError e = format_error([&] { deepnet::load_idx_images<double>(missing); });
+  CHECK(std::string(e.what()) == missing + ": no such file");
+  CHECK(e.path() == missing);
+  CHECK(e.offset() == -1);
+
+  e = format_error([&] { deepnet::load_idx_labels(dir / ""); });
+  CHECK_THAT(e.what(), Contains(": is a directory, not a file"));
+
+  write_file(dir / "empty.idx", "");
+  e = format_error([&] { deepnet::load_idx_images<double>(dir / "empty.idx"); });
+  CHECK(std::string(e.what()) ==
+        dir / "empty.idx" +
+            ": byte 0: the file is empty; an IDX file starts with a 4-byte magic number such as "
+            "0x00000803");
+  CHECK(e.field() == "magic");
+}
+
+TEST_CASE("IDX: a wrong magic number, type or number of dimensions", "[io][idx][errors]") {
+  TempDir dir;
+  const std::string path = dir / "bad.idx";
+  const auto message = [&](const std::string& bytes, auto load) {
+    write_file(path, bytes);
+    const FormatError e = format_error([&] { load(path); });
+    CHECK(e.path() == path);
+    return std::string(e.what()).substr(path.size() + 2);
+  };
+  const auto images = [](const std::string& p) { deepnet::load_idx_images<double>(p); };
+  const auto labels = [](const std::string& p) { deepnet::load_idx_labels(p); };
+  const auto any = [](const std::string& p) { deepnet::load_idx<double>(p); };
+
+  CHECK(message("PK\x03\x04 and more", images) ==
+        "byte 0: not an IDX file: the magic number is 0x504b0304, but an IDX file starts with "
+        "two zero bytes, then the type and the number of dimensions (0x00000803 for MNIST "
+        "images, 0x00000801 for labels)");
+  CHECK(message(std::string("\0\0\x08", 3), images) ==
+        "byte 3: the file ends inside the magic number: 4 bytes expected, 3 found");
+  CHECK(message(idx_file(0x0A, {1}, "x"), any) ==
+        "byte 2: unsupported data type 0x0a (magic number 0x00000a01); IDX types are 0x08 u8, "
+        "0x09 i8, 0x0b i16, 0x0c i32, 0x0d f32, 0x0e f64");
+  CHECK(message(idx_file(0x08, {}, ""), any) ==
+        "byte 3: the magic number 0x00000800 declares 0 dimensions; there must be at least one, "
+        "the number of items");
+  CHECK(message(label_file(), images) ==
+        "byte 0: the magic number 0x00000801 declares 1 dimension (a label file?); images need "
+        "at least 2: 0x00000803 for count x rows x columns");
+  CHECK(message(image_file(), labels) ==
+        "byte 0: the magic number 0x00000803 declares 3 dimensions (an image file?); labels have "
+        "exactly 1: 0x00000801 for a count");
+  CHECK(message(idx_file(0x0D, {1}, "abcd"), labels) ==
+        "byte 2: the values are f32, but labels must be integers (u8, i8, i16 or i32); read the "
+        "file with load_idx<double>");
+}
+
+TEST_CASE("IDX: a header or data cut short says where it ended and what was expected",
+          "[io][idx][errors]") {
+  TempDir dir;
+  const std::string path = dir / "images.idx";
+  SECTION("inside the sizes") {
+    write_file(path, image_file().substr(0, 9));
+    const FormatError e = format_error([&] { deepnet::load_idx_images<double>(path); });
+    CHECK(std::string(e.what()) ==
+          path +
+              ": byte 9: the file ends inside the header: 3 sizes of 4 bytes (12 bytes) expected "
+              "after the magic number, 5 found");
+    CHECK(e.offset() == 9);
+    CHECK(e.field() == "dimensions");
+  }
+  SECTION("inside the data") {
+    write_file(path, image_file().substr(0, 26));
+    const FormatError e = format_error([&] { deepnet::load_idx_images<double>(path); });
+    CHECK(std::string(e.what()) == path +
+                                       ": byte 26: the data ends after 10 of the 18 bytes the "
+                                       "header declares (3 x 2 x 3 u8 values from byte 16)");
+    CHECK(e.offset() == 26);
+    CHECK(e.field() == "data");
+  }
+  SECTION("inside the data of a compressed file") {
+    write_file(path, gzip_stored(image_file().substr(0, 26)));
+    const FormatError e = format_error([&] { deepnet::load_idx_images<double>(path); });
+    if (deepnet::idx_reads_gzip) {
+      CHECK(std::string(e.what()) ==
+            path +
+                ": byte 26 (decompressed): the data ends after 10 of the 18 bytes the header "
+                "declares (3 x 2 x 3 u8 values from byte 16)");
+      CHECK(e.offset() == 26);
+    } else {
+      CHECK(e.field() == "gzip");
+    }
+  }
+  SECTION("data after the declared values") {
+    write_file(path, image_file() + "xy");
+    const FormatError e = format_error([&] { deepnet::load_idx_images<double>(path); });
+    CHECK(std::string(e.what()) == path +
+                                       ": byte 34: 2 bytes after the 3 x 2 x 3 u8 values the "
+                                       "header declares; the header does not match the data");
+    write_file(path, gzip_stored(image_file() + "xy"));
+    const FormatError z = format_error([&] { deepnet::load_idx_images<double>(path); });
+    if (deepnet::idx_reads_gzip) {
+      CHECK(std::string(z.what()) ==
+            path +
+                ": byte 34 (decompressed): more data after the 3 x 2 x 3 u8 values the header "
+                "declares; the header does not match the data");
+    }
+  }
+}
+
+TEST_CASE("IDX: every prefix of a file is a FormatError, never a crash", "[io][idx][errors]") {
+  TempDir dir;
+  const std::string path = dir / "cut.idx";
+  for (const std::string& full : {image_file(), gzip_stored(image_file())}) {
+    for (std::size_t size = 0; size < full.size(); ++size) {
+      CAPTURE(size);
+      write_file(path, full.substr(0, size));
+      CHECK_THROWS_AS(deepnet::load_idx_images<double>(path), FormatError);
+    }
+  }
+}
+
+TEST_CASE("IDX: a header that declares more than the file holds allocates nothing for it",
+          "[io][idx][errors]") {
+  TempDir dir;
+  const std::string path = dir / "liar.idx";
+  SECTION("plain: checked against the file's size before the matrix exists") {
+    // 4 billion images of 4 billion pixels would overflow any product: refused from the header.
+    write_file(path, idx_file(0x08, {0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF}, "abc"));
+    FormatError e = format_error([&] { deepnet::load_idx_images<double>(path); });
+    CHECK(std::string(e.what()) ==
+          path +
+              ": byte 4: the header declares 4294967295 x 4294967295 x 4294967295 u8 values, "
+              "more than 2147483648 bytes (2.0 GiB), the limit (LoadLimits::max_bytes), or more "
+              "than this machine can index");
+    // 1 GiB declared, 3 bytes there: the file's size says no before anything is allocated.
+    write_file(path, idx_file(0x08, {1 << 20, 32, 32}, "abc"));
+    e = format_error([&] { deepnet::load_idx_images<double>(path); });
+    CHECK(std::string(e.what()) ==
+          path +
+              ": byte 19: the data ends after 3 of the 1073741824 bytes (1.0 GiB) the header "
+              "declares (1048576 x 32 x 32 u8 values from byte 16)");
+  }
+  SECTION("compressed: checked against LoadLimits, then read until the data runs out") {
+    write_file(path, gzip_stored(idx_file(0x08, {1 << 20, 32, 32}, ramp(5000))));
+    const FormatError e = format_error([&] { deepnet::load_idx_images<double>(path); });
+    if (deepnet::idx_reads_gzip) {
+      CHECK(std::string(e.what()) ==
+            path +
+                ": byte 5016 (decompressed): the data ends after 5000 of the 1073741824 bytes "
+                "(1.0 GiB) the header declares (1048576 x 32 x 32 u8 values from byte 16)");
+      const FormatError limited = format_error(
+          [&] { deepnet::load_idx_images<double>(path, LoadLimits().max_bytes(1 << 20)); });
+      CHECK(std::string(limited.what()) ==
+            path +
+                ": byte 4 (decompressed): the header declares 1048576 x 32 x 32 u8 values, more "
+                "than 1048576 bytes (1.0 MiB), the limit (LoadLimits::max_bytes), or more than "
+                "this machine can index");
+    }
+  }
+  SECTION("the limit applies to plain files too") {
+    write_file(path, image_file());
+    const FormatError e =
+        format_error([&] { deepnet::load_idx_images<double>(path, LoadLimits().max_bytes(17)); });
+    CHECK_THAT(e.what(), Contains("more than 17 bytes, the limit (LoadLimits::max_bytes)"));
+    CHECK(deepnet::load_idx_images<double>(path, LoadLimits().max_bytes(18)).cols() == 3);
+  }
+}
+
+TEST_CASE("IDX: images and labels whose counts differ", "[io][idx][errors]") {
+  TempDir dir;
+  write_file(dir / "images.idx", image_file());
+  write_file(dir / "labels.idx", idx_file(0x08, {4}, "abcd"));
+  const FormatError e =
+      format_error([&] { deepnet::load_idx_pair<double>(dir / "images.idx", dir / "labels.idx"); });
+  CHECK(std::string(e.what()) == dir / "labels.idx" + ": byte 4: the file holds 4 labels, but " +
+                                     dir / "images.idx" +
+                                     " holds 3 images; an image file and its label file must "
+                                     "hold as many items");
+  CHECK(e.path() == dir / "labels.idx");
+  CHECK(e.offset() == 4);
+  CHECK(e.field() == "dimensions");
+}
+
+TEST_CASE("IDX: Fashion-MNIST's test set, when Debian's dataset-fashion-mnist is installed",
+          "[io][idx][fashion-mnist]") {
+  const char* env = std::getenv("DEEPNET_FASHION_MNIST_DIR");
+  const std::string dir = env != nullptr ? env : "/usr/share/datasets/fashion-mnist";
+  const std::string images = dir + "/t10k-images-idx3-ubyte.gz";
+  const std::string labels = dir + "/t10k-labels-idx1-ubyte.gz";
+  if (!fs::exists(images) || !fs::exists(labels)) {
+    WARN("skipped: " << images << " not found (apt-get install dataset-fashion-mnist)");
+    return;
+  }
+  if (!deepnet::idx_reads_gzip) {
+    const FormatError e = format_error([&] { deepnet::load_idx_pair<float>(images, labels); });
+    CHECK_THAT(e.what(), Contains("link the CMake target deepnet::io"));
+    return;
+  }
+  const auto [X, y] = deepnet::load_idx_pair<float>(images, labels);
+  REQUIRE(X.rows() == 784);
+  REQUIRE(X.cols() == 10000);
+  REQUIRE(y.rows() == 1);
+  REQUIRE(y.cols() == 10000);
+  CHECK(X.minCoeff() == 0.0f);
+  CHECK(X.maxCoeff() == 255.0f);
+  CHECK(X == X.array().round().matrix());  // whole numbers: pixels as they are
+  CHECK(y.minCoeff() == 0);
+  CHECK(y.maxCoeff() == 9);
+  // The test set has 1000 images of each class.
+  for (Index c = 0; c < 10; ++c)
+    CHECK((y.array() == c).count() == 1000);
+}
+
+// ---------------------------------------------------------------------------------------------
+// CSV
+
+namespace {
+
+deepnet::CsvData<double> csv(const std::string& text, const CsvOptions& options = CsvOptions()) {
+  std::istringstream in(text);
+  return deepnet::read_csv<double>(in, "data.csv", options);
+}
+
+/// The message of the FormatError that reading `text` throws.
+std::string csv_error(const std::string& text, const CsvOptions& options = CsvOptions()) {
+  return format_error([&] { csv(text, options); }).what();
+}
+
+}  // namespace
+
+TEST_CASE("CSV: a header, the label column by name, one column of X per row", "[io][csv]") {
+  const auto data = csv("a,b,label,c\n1,2,0,3\n4,5,1,6\n", CsvOptions().label_name("label"));
+  CHECK(data.X == (Matrix<double>(3, 2) << 1, 4, 2, 5, 3, 6).finished());
+  CHECK(data.labels == (Matrix<double>(1, 2) << 0, 1).finished());
+  CHECK(data.feature_names == std::vector<std::string>{"a", "b", "c"});
+  CHECK(data.label_name == "label");
+}
+
+TEST_CASE("CSV: the label column by position, from the end by default", "[io][csv]") {
+  const std::string text = "1,2,3\n4,5,6\n";
+  CHECK(csv(text).labels == (Matrix<double>(1, 2) << 3, 6).finished());
+  CHECK(csv(text).X == (Matrix<double>(2, 2) << 1, 4, 2, 5).finished());
+  CHECK(csv(text).feature_names.empty());
+  CHECK(csv(text, CsvOptions().label_column(0)).labels ==
+        (Matrix<double>(1, 2) << 1, 4).finished());
+  CHECK(csv(text, CsvOptions().label_column(-2)).labels ==
+        (Matrix<double>(1, 2) << 2, 5).finished());
+  CHECK(csv(text, CsvOptions().label_column(-2)).X ==
+        (Matrix<double>(2, 2) << 1, 4, 3, 6).finished());
+}
+
+TEST_CASE("CSV: the header is detected, or said", "[io][csv]") {
+  CHECK(csv("x,y\n1,2\n").X.cols() == 1);  // detected: names
+  CHECK(csv("1,2\n3,4\n").X.cols() == 2);  // detected: numbers
+  CHECK(csv("1,2\n3,4\n", CsvOptions().header(CsvHeader::Present)).X.cols() == 1);
+  CHECK(csv("1,2\n3,4\n", CsvOptions().header(CsvHeader::Present)).feature_names ==
+        std::vector<std::string>{"1"});
+  CHECK(csv("x,2\n3,4\n").X.cols() == 1);  // one name is enough
+  CHECK(csv_error("x,y\n1,2\n", CsvOptions().header(CsvHeader::Absent)) ==
+        "data.csv: line 1, column 1: \"x\" is not a number");
+}
+
+TEST_CASE("CSV: CRLF, blank lines, spaces, a byte order mark, other delimiters", "[io][csv]") {
+  const auto data = csv("\xEF\xBB\xBFx, y ,label\r\n\r\n 1 ,\t2,0\r\n\n   \n3,4 , 1\r\n");
+  CHECK(data.feature_names == std::vector<std::string>{"x", "y"});
+  CHECK(data.X == (Matrix<double>(2, 2) << 1, 3, 2, 4).finished());
+  CHECK(data.labels == (Matrix<double>(1, 2) << 0, 1).finished());
+  CHECK(csv("1;2\n3;4", CsvOptions().delimiter(';')).X ==
+        (Matrix<double>(1, 2) << 1, 3).finished());
+  CHECK(csv("1\t2\n3\t 4\n", CsvOptions().delimiter('\t')).labels ==
+        (Matrix<double>(1, 2) << 2, 4).finished());
+  // Numbers as std::from_chars reads them, and a leading +.
+  CHECK(csv("+1.5,-2e-3,.5,7\n").X == (Matrix<double>(3, 1) << 1.5, -2e-3, 0.5).finished());
+}
+
+TEST_CASE("CSV: quoted fields", "[io][csv]") {
+  const auto data =
+      csv("\"width, cm\",\"the \"\"label\"\"\",\"two\nlines\"\n\"1.5\",0,2\n 3 , \"1\" ,4\n",
+          CsvOptions().label_name("the \"label\""));
+  CHECK(data.feature_names == std::vector<std::string>{"width, cm", "two\nlines"});
+  CHECK(data.label_name == "the \"label\"");
+  CHECK(data.X == (Matrix<double>(2, 2) << 1.5, 3, 2, 4).finished());
+  CHECK(data.labels == (Matrix<double>(1, 2) << 0, 1).finished());
+  // Line numbers count the line inside the quotes.
+  CHECK(csv_error("\"a\nb\",c\n1,x\n") == "data.csv: line 3, column 2 (c): \"x\" is not a number");
+  CHECK(csv_error("a,b\n1,\"2\"x\n") ==
+        "data.csv: line 2, column 2: unexpected \"x\" after the closing quote of a quoted field "
+        "(write a quote inside quotes as \"\")");
+  CHECK(csv_error("a,b\n1,\"2\n3,4\n") ==
+        "data.csv: line 2, column 2: the quoted field that starts here is never closed (the file "
+        "ends inside it)");
+  CHECK(csv_error("a,b\n1,\"\"\n") ==
+        "data.csv: line 2, column 2 (b): an empty quoted cell (\"\"); every cell must hold a "
+        "number");
+}
+
+TEST_CASE("CSV: a cell that is not a finite number names its line and column",
+          "[io][csv][errors]") {
+  CHECK(csv_error("a,b,c\n1,2,3\n4,abc,6\n") ==
+        "data.csv: line 3, column 2 (b): \"abc\" is not a number");
+  CHECK(csv_error("1,2,3\n4,5 6,6\n") == "data.csv: line 2, column 2: \"5 6\" is not a number");
+  CHECK(csv_error("1,2,3\n4,,6\n") ==
+        "data.csv: line 2, column 2: an empty cell; every cell must hold a number (a missing "
+        "value?)");
+  CHECK(csv_error("1,nan,3\n") ==
+        "data.csv: line 1, column 2: \"nan\" is not a finite number; inputs and labels must be "
+        "finite");
+  CHECK(csv_error("1,1e999,3\n") ==
+        "data.csv: line 1, column 2: \"1e999\" is beyond the range of double");
+  CHECK(csv_error("1,2,3\n1,0x10,3\n") == "data.csv: line 2, column 2: \"0x10\" is not a number");
+  CHECK(csv_error("1,2,3\n1,1.000.000,3\n") ==
+        "data.csv: line 2, column 2: \"1.000.000\" is not a number");
+  CHECK(csv_error("1,2,3\n1,+-1,3\n") == "data.csv: line 2, column 2: \"+-1\" is not a number");
+  {
+    std::istringstream in("1,1e39\n");
+    const FormatError e = format_error([&] { deepnet::read_csv<float>(in, "f.csv"); });
+    CHECK(std::string(e.what()) ==
+          "f.csv: line 1, column 2: \"1e39\" is beyond the range of float");
+  }
+  // The exception's fields: the byte where the cell starts and the column's name.
+  const FormatError e = format_error([&] { csv("a,b\n1,2\n10, zz\n"); });
+  CHECK(e.path() == "data.csv");
+  CHECK(e.offset() == 12);  // after the space
+  CHECK(e.field() == "b");
+  const FormatError unnamed = format_error([&] { csv("1,2\n10,zz\n"); });
+  CHECK(unnamed.field() == "column 2");
+  CHECK(unnamed.offset() == 7);
+}
+
+TEST_CASE("CSV: ragged rows", "[io][csv][errors]") {
+  CHECK(csv_error("1,2,3\n4,5\n") == "data.csv: line 2: 2 fields, expected 3 (as line 1)");
+  CHECK(csv_error("\n1,2\n\n3,4,5\n") == "data.csv: line 4: 3 fields, expected 2 (as line 2)");
+  CHECK(csv_error("a,b,c\n1,2,3\n4\n") == "data.csv: line 3: 1 field, expected the header's 3");
+  CHECK(csv_error("1,2,3\n4,5,6,\n") == "data.csv: line 2: 4 fields, expected 3 (as line 1)");
+}
+
+TEST_CASE("CSV: a label column that does not exist", "[io][csv][errors]") {
+  CHECK(csv_error("a,b\n1,2\n", CsvOptions().label_name("label")) ==
+        "data.csv: line 1: no column is named \"label\" (CsvOptions::label_name); the header "
+        "names \"a\", \"b\"");
+  CHECK(format_error([&] { csv("a,b\n1,2\n", CsvOptions().label_name("label")); }).field() ==
+        "label");
+  CHECK(csv_error("1,2\n", CsvOptions().label_name("label")) ==
+        "data.csv: line 1: no column can be named \"label\": the file has no header row (its "
+        "first row holds numbers; say CsvOptions::header(CsvHeader::Present) if it is a header)");
+  CHECK(csv_error("a,b,a\n1,2,3\n", CsvOptions().label_name("a")) ==
+        "data.csv: line 1: columns 1 and 3 are both named \"a\"; choose one with "
+        "CsvOptions::label_column");
+  CHECK(csv_error("1,2\n", CsvOptions().label_column(2)) ==
+        "data.csv: line 1: label_column 2 does not exist: the rows have 2 columns (label_column "
+        "counts from 0; a negative one from the end, -1 being the last)");
+  CHECK_THAT(csv_error("1,2\n", CsvOptions().label_column(-3)),
+             StartsWith("data.csv: line 1: label_column -3 does not exist"));
+  CHECK(csv_error("1\n2\n") ==
+        "data.csv: line 1: the rows have one column only, the label: there are no features");
+}
+
+TEST_CASE("CSV: an empty file, a header alone", "[io][csv][errors]") {
+  CHECK(csv_error("") == "data.csv: the file is empty: no header and no rows");
+  CHECK(csv_error("\r\n\n  \n") == "data.csv: the file is empty: no header and no rows");
+  CHECK(csv_error("a,b\n\n") == "data.csv: line 1 is a header and no data rows follow");
+}
+
+TEST_CASE("CSV: load_csv reads files, with the file's name in the messages", "[io][csv]") {
+  TempDir dir;
+  const std::string path = dir / "iris.csv";
+  write_file(path, "sepal,petal,species\r\n5.1,1.4,0\r\n7.0,4.7,1\r\n6.3,6.0,2\r\n");
+  const auto data = deepnet::load_csv<float>(path, CsvOptions().label_name("species"));
+  CHECK(data.X == (Matrix<float>(2, 3) << 5.1f, 7.0f, 6.3f, 1.4f, 4.7f, 6.0f).finished());
+  CHECK(data.labels == (Matrix<float>(1, 3) << 0, 1, 2).finished());
+
+  FormatError e = format_error([&] { deepnet::load_csv<double>(dir / "missing.csv"); });
+  CHECK(std::string(e.what()) == dir / "missing.csv" + ": no such file");
+  e = format_error(
+      [&] { deepnet::load_csv<double>(path, CsvOptions().limits(LoadLimits().max_bytes(10))); });
+  CHECK(std::string(e.what()) ==
+        path + ": the file holds 54 bytes, more than 10 bytes, the limit (LoadLimits::max_bytes)");
+  write_file(path, "a,b\n1,x\n");
+  e = format_error([&] { deepnet::load_csv<double>(path); });
+  CHECK(std::string(e.what()) == path + ": line 2, column 2 (b): \"x\" is not a number");
+
+  // A stream has no size: the limit is checked as the text is read.
+  std::istringstream in("1,2\n3,4\n5,6\n");
+  e = format_error([&] {
+    deepnet::read_csv<double>(in, "stdin", CsvOptions().limits(LoadLimits().max_bytes(6)));
+  });
+  CHECK(std::string(e.what()) ==
+        "stdin: line 2: the text goes beyond 6 bytes, the limit (LoadLimits::max_bytes)");
+}

@@ -4,13 +4,13 @@
 // test_io with deepnet::io (compressed files are read) and test_io_without_zlib (they are
 // refused with a message that says what to link). One test loads Fashion-MNIST's test set when
 // Debian's dataset-fashion-mnist is installed.
+#include "support/temp_dir.hpp"
 #include "support/test_support.hpp"
 
 #include <deepnet/detail/crc32.hpp>
 #include <deepnet/io/csv.hpp>
 #include <deepnet/io/idx.hpp>
 
-#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -35,27 +35,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// A fresh directory in the system's temporary directory, removed with its files at the end.
-class TempDir {
- public:
-  TempDir() {
-    static int count = 0;
-    const auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
-    m_path = fs::temp_directory_path() /
-             ("deepnet_test_io_" + std::to_string(stamp) + "_" + std::to_string(count++));
-    fs::create_directories(m_path);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(m_path, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string operator/(const std::string& name) const { return (m_path / name).string(); }
-
- private:
-  fs::path m_path;
-};
+using deepnet_test::TempDir;
 
 void write_file(const std::string& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);

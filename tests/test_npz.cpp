@@ -2,11 +2,11 @@
 // errors for wrong shapes, missing keys, other dtypes, compressed entries and corrupt or
 // truncated archives, and a cross-check with real NumPy (tests/npz_check.py) when
 // /usr/bin/python3 (or $DEEPNET_PYTHON) can import numpy.
+#include "support/temp_dir.hpp"
 #include "support/test_support.hpp"
 
 #include <deepnet/npz.hpp>
 
-#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -37,30 +37,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
+using deepnet_test::TempDir;
+
 using Entries = std::vector<std::pair<std::string, std::string>>;
-
-/// A fresh directory in the system's temporary directory, removed with its files at the end.
-class TempDir {
- public:
-  TempDir() {
-    static int count = 0;
-    const auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
-    m_path = fs::temp_directory_path() /
-             ("deepnet_test_npz_" + std::to_string(stamp) + "_" + std::to_string(count++));
-    fs::create_directories(m_path);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(m_path, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string operator/(const std::string& name) const { return (m_path / name).string(); }
-  const fs::path& path() const { return m_path; }
-
- private:
-  fs::path m_path;
-};
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -311,7 +290,7 @@ TEST_CASE("save_npz replaces a file whole and leaves no temporary file behind", 
   DeepNet<double> loaded({4, 5, 3, 1});
   deepnet::load_npz(loaded, dir / "weights.npz");
   check_same_parameters(loaded, net);
-  CHECK(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()) == 1);
+  CHECK(dir.entries() == std::vector<std::string>{"weights.npz"});
 }
 
 TEST_CASE("save_npz: a directory that does not exist is a system_error, nothing is created",
@@ -327,7 +306,7 @@ TEST_CASE("save_npz: a directory that does not exist is a system_error, nothing 
     CHECK_THAT(e.what(), StartsWith("deepnet::save_npz: cannot save " + path +
                                     ": cannot create the temporary file " + path + ".tmp-"));
   }
-  CHECK(fs::is_empty(dir.path()));
+  CHECK(dir.entries().empty());
 }
 
 TEST_CASE("save_npz: a parameter that lost its shape is a ShapeError", "[npz][save][errors]") {
@@ -342,7 +321,7 @@ TEST_CASE("save_npz: a parameter that lost its shape is a ShapeError", "[npz][sa
   net.layer(1).batch_norm().running_var().resize(4);
   REQUIRE_THROWS_WITH(deepnet::save_npz(net, dir / "weights.npz"),
                       "save_npz: layer 1: running_var is 4x1, expected 5x1 (n[1] x 1)");
-  CHECK(fs::is_empty(dir.path()));
+  CHECK(dir.entries().empty());
 }
 
 TEST_CASE("load_npz: an array of another shape names the key, both shapes and n[l]",

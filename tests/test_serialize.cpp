@@ -2,6 +2,7 @@
 // with and without batch normalisation), the byte layout of docs/file_format.md, scalar conversion,
 // a corrupted value in every header field, truncation at every byte, every single-bit flip, headers
 // that claim absurd sizes (no allocation), and the atomic save.
+#include "support/temp_dir.hpp"
 #include "support/test_support.hpp"
 
 #include <deepnet/serialize.hpp>
@@ -38,6 +39,8 @@
 #endif
 
 namespace {
+
+using deepnet_test::TempDir;
 std::atomic<bool> tracking_allocations{false};
 std::atomic<std::size_t> largest_allocation{0};
 }  // namespace
@@ -86,39 +89,6 @@ class NoLargeAllocations {
   NoLargeAllocations(const NoLargeAllocations&) = delete;
   NoLargeAllocations& operator=(const NoLargeAllocations&) = delete;
   std::size_t largest() const { return largest_allocation; }
-};
-
-// A fresh, empty directory, removed with everything in it at the end of the test.
-class TempDir {
- public:
-  TempDir() {
-    static int counter = 0;
-    m_path = fs::temp_directory_path() /
-             ("deepnet-test-serialize-" +
-              std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()) + "-" +
-              std::to_string(counter++));
-    fs::remove_all(m_path);
-    fs::create_directories(m_path);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(m_path, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string file(const std::string& name) const { return (m_path / name).string(); }
-  const fs::path& path() const { return m_path; }
-  // The names of the entries in the directory, sorted.
-  std::vector<std::string> entries() const {
-    std::vector<std::string> names;
-    for (const auto& entry : fs::directory_iterator(m_path))
-      names.push_back(entry.path().filename().string());
-    std::sort(names.begin(), names.end());
-    return names;
-  }
-
- private:
-  fs::path m_path;
 };
 
 std::string read_bytes(const std::string& path) {

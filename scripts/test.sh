@@ -14,7 +14,7 @@ build_dir="${DEEPNET_BUILD_DIR:-$DEEPNET_ROOT/build}"
 jobs="$(deepnet_jobs)"
 
 deepnet_log "packages"
-deepnet_require_packages libeigen3-dev catch2 python3-numpy cmake g++ make
+deepnet_require_packages libeigen3-dev catch2 python3-numpy cmake g++ make librsvg2-bin zlib1g-dev dataset-fashion-mnist
 
 deepnet_log "configure ($build_dir)"
 deepnet_configure "$build_dir"

@@ -5,6 +5,7 @@
 
 #include "activation.hpp"
 #include "config.hpp"
+#include "data.hpp"
 #include "deep_net.hpp"
 #include "errors.hpp"
 #include "gradient_check.hpp"
@@ -14,6 +15,7 @@
 #include "loss.hpp"
 #include "npz.hpp"
 #include "options.hpp"
+#include "plot.hpp"
 #include "random.hpp"
 #include "search.hpp"
 #include "serialize.hpp"

@@ -14,6 +14,7 @@
 #include <iostream>
 #include <ostream>
 
+/// True when the file descriptor `fd` is a terminal, where the progress line rewrites itself.
 #if defined(_WIN32)
 #include <io.h>
 #define DEEPNET_ISATTY(fd) (_isatty(fd) != 0)

@@ -56,7 +56,7 @@ enum class CsvHeader {
 /// Settings of `load_csv` and `read_csv`, with chained setters:
 /// `CsvOptions().delimiter(';').label_name("price")`.
 class CsvOptions {
-  /// The character between fields: ',' (the default), ';', '\t', ...
+  /// The character between fields: ',' (the default), ';', a tab, ...
   DEEPNET_OPTION(CsvOptions, char, delimiter, ',')
   /// Whether the first row is a header of names; detected by default.
   DEEPNET_OPTION(CsvOptions, CsvHeader, header, CsvHeader::Detect)

@@ -50,6 +50,8 @@
 #include <type_traits>
 #include <vector>
 
+/// 1 when the IDX reader can read gzip-compressed files: zlib is there (deepnet::io defines
+/// DEEPNET_HAVE_ZLIB), 0 otherwise.
 #if defined(DEEPNET_HAVE_ZLIB) && (DEEPNET_HAVE_ZLIB + 0)
 #define DEEPNET_IDX_GZIP 1
 #include <zlib.h>

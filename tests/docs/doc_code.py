@@ -18,7 +18,8 @@ region's common indentation removed. Every other C++ block is compiled (see `ext
     doc_code.py extract OUT.cpp DOC.md...
         writes one C++ file that compiles every unmarked C++ block: a block with its own
         `int main` as it is (renamed), any other block inside a function that provides the
-        names fragments use (net, X, Y, X_val, Y_val); #include lines go to the top
+        names fragments use (net; X, Y, X_train, Y_train, X_val, Y_val, X_test, Y_test as
+        Eigen::MatrixXd; path, a std::string); #include lines go to the top
 
 Python 3 standard library only.
 """
@@ -158,10 +159,13 @@ PREAMBLE = """\
 #include <deepnet/deepnet.hpp>
 """
 
+# The names a fragment may use without declaring them: a network, data and a file name.
 CONTEXT = """\
   // The names the documentation's fragments use.
   [[maybe_unused]] deepnet::DeepNet<> net({2, 3, 1});
-  [[maybe_unused]] Eigen::MatrixXd X(2, 4), Y(1, 4), X_val(2, 4), Y_val(1, 4);
+  [[maybe_unused]] Eigen::MatrixXd X(2, 4), Y(1, 4), X_train(2, 4), Y_train(1, 4);
+  [[maybe_unused]] Eigen::MatrixXd X_val(2, 4), Y_val(1, 4), X_test(2, 4), Y_test(1, 4);
+  [[maybe_unused]] const std::string path = "data";
 """
 
 

@@ -444,13 +444,23 @@ class DeepNet {
                           "; every layer, and the input, needs at least one unit");
       }
     }
+    // Every byte of the parameters must be countable by an Index: W[l] alone, and W and b of
+    // all layers together. Checked by division, so that no product overflows on the way.
+    const Index max_count = std::numeric_limits<Index>::max() / Index(sizeof(Scalar));
+    Index total = 0;
     for (std::size_t l = 1; l < m_dims.size(); ++l) {
-      if (m_dims[l] > std::numeric_limits<Index>::max() / m_dims[l - 1]) {
+      if (m_dims[l] > max_count / m_dims[l - 1]) {
         throw ConfigError("layer " + std::to_string(l) + ": W would have n[" + std::to_string(l) +
                           "] x n[" + std::to_string(l - 1) + "] = " + std::to_string(m_dims[l]) +
                           " x " + std::to_string(m_dims[l - 1]) +
-                          " entries, more than an index can count");
+                          " entries, more than an index can count in bytes");
       }
+      const Index count = m_dims[l] * m_dims[l - 1];
+      if (count > max_count - total || m_dims[l] > max_count - total - count) {
+        throw ConfigError("layer_dims " + dims_string(m_dims) + ": the parameters of layers 1.." +
+                          std::to_string(l) + " would take more bytes than an index can count");
+      }
+      total += count + m_dims[l];
     }
     const std::size_t L = m_dims.size() - 1;
     if (activations.size() != L) {

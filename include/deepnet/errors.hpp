@@ -132,6 +132,32 @@ class NumericalError : public std::runtime_error {
   std::string m_symbol;
 };
 
+/// Training diverged: during `fit`, the forward pass or the cost of an iteration gave NaN or
+/// infinity. layer() is the first layer whose A holds NaN or infinity (symbol() "A"); when
+/// every A is finite, the first whose Z does ("Z"), or 0 when only the cost itself is not
+/// finite ("cost"). The network is left with the parameters of the last iteration whose cost
+/// was finite (those before training when the first iteration diverges); see docs/training.md.
+class DivergenceError : public NumericalError {
+ public:
+  /// \param message   the full message
+  /// \param layer     the first layer l = 1..L whose A (or Z) is not finite, 0 for the cost
+  /// \param symbol    "A", "Z" or "cost"
+  /// \param iteration the iteration (mini-batch step, counted from 0 over the whole fit) whose
+  ///                  forward pass or cost was not finite
+  /// \param epoch     the epoch of that iteration
+  DivergenceError(const std::string& message, Index layer, std::string symbol, Index iteration,
+                  Index epoch)
+      : NumericalError(message, layer, std::move(symbol)), m_iteration(iteration), m_epoch(epoch) {}
+
+  /// The iteration that diverged (counted from 0 over the whole fit, like History::cost).
+  Index iteration() const noexcept { return m_iteration; }
+  /// The epoch of that iteration.
+  Index epoch() const noexcept { return m_epoch; }
+
+ private:
+  Index m_iteration, m_epoch;
+};
+
 /// A file that is not what its format requires: truncated, corrupted, of another format,
 /// version or type, or describing something that cannot exist (or, when saving, data the
 /// format cannot hold). It is the exception of every file reader in deepnet: model files

@@ -80,6 +80,10 @@ class LoadOptions {
   /// float32 to float64 is exact; float64 to float32 rounds, and a value beyond the range of
   /// float is a FormatError.
   DEEPNET_OPTION(LoadOptions, bool, convert_scalar, false)
+  /// The largest model, in bytes of the file, that `load` and `read` accept: 2 GiB by default
+  /// (268 million double parameters). A file that declares more is refused before anything is
+  /// allocated for it; from a stream of unknown size, at most this many bytes are buffered.
+  DEEPNET_OPTION(LoadOptions, std::uint64_t, max_bytes, std::uint64_t(2) << 30)
 };
 
 namespace detail {
@@ -578,6 +582,17 @@ DeepNet<Scalar> read_model(std::istream& in, const LoadOptions& options, const s
     }
   }
 
+  // A model beyond LoadOptions::max_bytes: refused before allocating when the size of the
+  // input is known (and the bytes are there), else once that many bytes have arrived.
+  const auto too_large = [&] {
+    std::vector<Index> dims(header.dims.begin(), header.dims.end());
+    reader.fail(24, "layer_dims",
+                "layer_dims " + dims_string(dims) + ": the model takes " +
+                    std::to_string(layout.total) + " bytes, more than the limit of " +
+                    std::to_string(options.max_bytes()) + " (LoadOptions::max_bytes)");
+  };
+  if (size && layout.total > options.max_bytes()) too_large();
+
   // The parameter block. When the size of the input is unknown, the buffer grows only as the
   // bytes arrive, so a header that lies costs no more memory than the input really holds.
   const std::uint64_t parameter_bytes = layout.checksum_offset - parameters_start;
@@ -587,6 +602,10 @@ DeepNet<Scalar> read_model(std::istream& in, const LoadOptions& options, const s
     const std::size_t old_size = bytes.size();
     const std::size_t chunk = static_cast<std::size_t>(
         std::min<std::uint64_t>(parameter_bytes - old_size, std::uint64_t(1) << 20));
+    if (layout.total > options.max_bytes() &&
+        parameters_start + old_size + chunk > options.max_bytes()) {
+      too_large();
+    }
     bytes.resize(old_size + chunk);
     const std::size_t got = reader.read_some(bytes.data() + old_size, chunk, "parameters");
     if (got < chunk) {
@@ -822,7 +841,8 @@ void save(const DeepNet<Scalar>& net, const std::string& path) {
 /// \throws std::system_error if the file cannot be opened; FormatError naming the file, the
 ///         byte offset and the field when it is truncated or corrupted (checksum), is not a
 ///         model file, has another format version, holds the other scalar type (unless
-///         `options.convert_scalar(true)`), or describes an invalid network
+///         `options.convert_scalar(true)`), describes an invalid network, or is larger than
+///         `options.max_bytes()`
 template <class Scalar = double>
 DeepNet<Scalar> load(const std::string& path, const LoadOptions& options = LoadOptions()) {
   errno = 0;

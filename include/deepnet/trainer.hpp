@@ -311,14 +311,17 @@ class Trainer {
   // One mini-batch: forward, cost, backward, update; counts correct predictions on the way.
   template <class XBatch, class YBatch>
   Scalar step(const XBatch& X, const YBatch& Y, double alpha, Index& correct, Index& counted) {
-    m_net.forward(X);
+    try {
+      m_net.forward(X);
+    } catch (const NumericalError& e) {  // Z[l] not finite (DataError, for X, passes)
+      diverged(e.layer(), e.layer(),
+               "the forward pass overflowed at layer " + std::to_string(e.layer()));
+    }
     const Scalar J = m_net.cost_of_checked(Y);
     if (!std::isfinite(J)) {
-      throw NumericalError("DeepNet::fit: the cost is " + detail::number_string(J) +
-                               " at iteration " + std::to_string(m_iteration) +
-                               "; lower the learning rate",
-                           0, "cost");
+      diverged(m_net.L(), 0, "the cost is " + detail::number_string(J));
     }
+    m_last_finite.save(m_net);  // the parameters whose cost J is finite, before their update
     if (m_classifies) {
       Index total = 0;
       correct += detail::count_correct<Scalar>(m_net.layer(m_net.L()).A(), Y,
@@ -330,6 +333,43 @@ class Trainer {
     return J;
   }
 
+  // The divergence guard: throws DivergenceError for the current iteration, naming the first
+  // of layers 1..last whose cached A holds NaN or infinity (else layer z_layer's Z, else the
+  // cost), after putting back the parameters saved by the last step whose cost was finite.
+  [[noreturn]] void diverged(Index last, Index z_layer, const std::string& cause) {
+    Index layer = 0;
+    const char* symbol = "cost";
+    for (Index l = 1; l <= last && layer == 0; ++l) {
+      if (!detail::all_finite(m_net.layer(l).A())) {
+        layer = l;
+        symbol = "A";
+      }
+    }
+    if (layer == 0 && z_layer > 0) {
+      layer = z_layer;
+      symbol = "Z";
+    }
+    const std::string where = layer == 0 ? std::string("every A[l] is finite, the loss is not")
+                                         : std::string("NaN or infinity first appeared in ") +
+                                               symbol + "[" + std::to_string(layer) + "]";
+    const Index iteration = m_iteration;
+    std::string kept;
+    if (m_last_finite.empty()) {
+      kept = "the network keeps the parameters it started with";
+    } else {
+      m_last_finite.restore(m_net);
+      kept = "the network holds the parameters of iteration " + std::to_string(iteration - 1) +
+             ", the last whose cost was finite";
+    }
+    m_net.m_pass = DeepNet<Scalar>::Pass::None;  // the caches hold the diverged pass
+    m_progress.interrupt();
+    throw DivergenceError("DeepNet::fit: training diverged at iteration " +
+                              std::to_string(iteration) + " (epoch " + std::to_string(m_epoch) +
+                              "): " + cause + "; " + where + "; " + kept +
+                              " (lower the learning rate)",
+                          layer, symbol, iteration, m_epoch);
+  }
+
   // Cost (without the L2 term) and accuracy on the validation set, in chunks of at most
   // 1024 examples so that the buffers stay small.
   void evaluate_validation(Epoch& record) {
@@ -339,11 +379,18 @@ class Trainer {
     Index correct = 0, counted = 0;
     for (Index start = 0; start < m; start += chunk) {
       const Index size = std::min(chunk, m - start);
-      m_net.predict(m_X_val.middleCols(start, size), m_prediction);
+      const auto after = [this] {
+        return "the validation pass after iteration " + std::to_string(m_iteration - 1);
+      };
+      try {
+        m_net.predict(m_X_val.middleCols(start, size), m_prediction);
+      } catch (const NumericalError& e) {  // Z[l] not finite
+        diverged(0, e.layer(), after() + " overflowed at layer " + std::to_string(e.layer()));
+      }
       const auto Y = m_Y_val.middleCols(start, size);
-      cost_sum +=
-          static_cast<double>(cost<Scalar>(m_net.loss(), m_prediction.Z(), m_prediction.A(), Y)) *
-          static_cast<double>(size);
+      const Scalar J = cost<Scalar>(m_net.loss(), m_prediction.Z(), m_prediction.A(), Y);
+      if (!std::isfinite(J)) diverged(0, 0, after() + " gave the cost " + detail::number_string(J));
+      cost_sum += static_cast<double>(J) * static_cast<double>(size);
       if (m_classifies) {
         Index total = 0;
         correct += detail::count_correct<Scalar>(m_prediction.A(), Y,
@@ -409,6 +456,7 @@ class Trainer {
   Random m_random;
   std::unique_ptr<EarlyStopping> m_early_stopping;
   detail::ParameterSnapshot<Scalar> m_best;
+  detail::ParameterSnapshot<Scalar> m_last_finite;  // the divergence guard's copy
   PredictionWorkspace<Scalar> m_prediction;
   std::vector<Index> m_order;
   Matrix m_X_batch, m_Y_batch;

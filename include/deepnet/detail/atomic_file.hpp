@@ -6,6 +6,7 @@
 #ifndef DEEPNET_DETAIL_ATOMIC_FILE_HPP
 #define DEEPNET_DETAIL_ATOMIC_FILE_HPP
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -51,6 +52,11 @@ inline std::string temporary_path(const std::string& path) {
   return path + suffix;
 }
 
+/// Fault injection for tests: when set, called after every chunk (at most 1 MiB) written to
+/// the temporary file, with its path and the bytes written so far. The tests of the atomic
+/// save kill their process from it, in the middle of a save. Never set it in a program.
+inline void (*atomic_write_hook)(const std::string& temporary, std::size_t written) = nullptr;
+
 /// Writes `bytes` to `path` through a temporary file in the same directory (created
 /// exclusively), flushed to disk and renamed over the target: `path` is either the old file or
 /// the complete new one. The directory is flushed too, so that the rename survives a crash.
@@ -82,13 +88,15 @@ inline void write_file_atomically(const std::string& path, const std::string& by
   try {
     std::size_t written = 0;
     while (written < bytes.size()) {
-      const ::ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
+      const std::size_t chunk = std::min<std::size_t>(bytes.size() - written, 1 << 20);
+      const ::ssize_t n = ::write(fd, bytes.data() + written, chunk);
       if (n < 0) {
         const int error = errno;
         if (error == EINTR) continue;
         throw_os_error(error, context + ": cannot write the temporary file " + temp);
       }
       written += static_cast<std::size_t>(n);
+      if (atomic_write_hook != nullptr) atomic_write_hook(temp, written);
     }
     if (::fsync(fd) != 0) {
       throw_os_error(errno, context + ": cannot flush the temporary file " + temp + " to disk");

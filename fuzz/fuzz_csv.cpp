@@ -1,0 +1,51 @@
+// Fuzz target for the CSV reader (io/csv.hpp). The first byte chooses the options (delimiter,
+// header mode, label column), the rest is the text. The reader may only succeed or throw
+// FormatError; what it returns must be consistent.
+#include "fuzz_support.hpp"
+
+#include <deepnet/deepnet.hpp>
+#include <deepnet/io/csv.hpp>
+
+#include <cstdint>
+#include <sstream>
+#include <string>
+
+namespace {
+
+using deepnet_fuzz::check;
+
+template <class Scalar>
+void read(const std::string& text, const deepnet::CsvOptions& options) {
+  std::istringstream in(text);
+  try {
+    const deepnet::CsvData<Scalar> data = deepnet::read_csv<Scalar>(in, "fuzz.csv", options);
+    check(data.labels.rows() == 1, "labels must be 1 x m");
+    check(data.labels.cols() == data.X.cols(), "X and labels disagree on m");
+    check(data.X.cols() > 0, "a successful read has at least one example");
+    check(data.X.allFinite() && data.labels.allFinite(), "a cell is NaN or infinite");
+    check(data.feature_names.empty() ||
+              static_cast<deepnet::Index>(data.feature_names.size()) == data.X.rows(),
+          "one feature name per row of X");
+  } catch (const deepnet::FormatError&) {
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size == 0) return 0;
+  const unsigned choice = data[0];
+  static const char delimiters[4] = {',', ';', '\t', ' '};
+  static const deepnet::CsvHeader headers[3] = {
+      deepnet::CsvHeader::Detect, deepnet::CsvHeader::Present, deepnet::CsvHeader::Absent};
+  deepnet::CsvOptions options;
+  options.delimiter(delimiters[choice & 3]);
+  options.header(headers[((choice >> 2) & 3) % 3]);
+  options.label_column(static_cast<deepnet::Index>((choice >> 4) & 7) - 4);  // -4 .. 3
+  if ((choice & 0x80) != 0) options.label_name("label");
+  options.limits(deepnet::LoadLimits().max_bytes(1 << 20));
+  const std::string text(reinterpret_cast<const char*>(data) + 1, size - 1);
+  read<double>(text, options);
+  read<float>(text, options);
+  return 0;
+}

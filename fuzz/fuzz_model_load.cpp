@@ -1,0 +1,94 @@
+// Fuzz target for the model file reader (serialize.hpp): any bytes, read from a seekable
+// stream (as `load` reads a file) and from a stream that cannot seek (a pipe), as double and
+// as float. The reader may only succeed or throw FormatError; what it accepts must predict,
+// and must be written back as the very bytes it was read from.
+#include "fuzz_support.hpp"
+
+#include <deepnet/deepnet.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <sstream>
+#include <streambuf>
+#include <string>
+
+namespace {
+
+using deepnet_fuzz::check;
+
+// A stream buffer over the bytes that hands them out a few at a time and cannot seek, like a
+// pipe: the reader must then grow its buffer only as bytes arrive.
+class PipeBuffer : public std::streambuf {
+ public:
+  PipeBuffer(const char* data, std::size_t size) : m_data(data), m_size(size) {}
+
+ protected:
+  int_type underflow() override {
+    if (m_at >= m_size) return traits_type::eof();
+    const std::size_t n = std::min<std::size_t>(7, m_size - m_at);
+    std::memcpy(m_chunk, m_data + m_at, n);
+    m_at += n;
+    setg(m_chunk, m_chunk, m_chunk + n);
+    return traits_type::to_int_type(m_chunk[0]);
+  }
+
+ private:
+  const char* m_data;
+  std::size_t m_size;
+  std::size_t m_at = 0;
+  char m_chunk[7] = {};
+};
+
+template <class Scalar>
+void use(const deepnet::DeepNet<Scalar>& net) {
+  // Two examples of ones: whatever the file held, predict must give finite values or throw
+  // NumericalError (weights so large that Z overflows are finite in the file).
+  const deepnet::Matrix<Scalar> X = deepnet::Matrix<Scalar>::Ones(net.dims().front(), 2);
+  try {
+    const deepnet::Matrix<Scalar> A = net.predict(X);
+    check(A.rows() == net.dims().back() && A.cols() == 2, "predict: A[L] has the wrong shape");
+    check(A.allFinite(), "predict returned NaN or infinity without NumericalError");
+  } catch (const deepnet::NumericalError&) {
+  }
+}
+
+template <class Scalar>
+void read_seekable(const std::string& bytes, bool convert) {
+  std::istringstream in(bytes);
+  try {
+    const auto net =
+        deepnet::read<Scalar>(in, deepnet::LoadOptions().convert_scalar(convert), "fuzz.dnet");
+    if (!convert) {
+      // Without conversion the file held exactly these values: writing them gives back the
+      // bytes that were read (the stream stops right after the checksum).
+      const auto consumed = static_cast<std::size_t>(in.tellg());
+      std::ostringstream out;
+      deepnet::write(net, out);
+      check(out.str() == bytes.substr(0, consumed), "write(read(bytes)) differs from bytes");
+    }
+    use(net);
+  } catch (const deepnet::FormatError&) {
+  }
+}
+
+template <class Scalar>
+void read_pipe(const std::string& bytes) {
+  PipeBuffer buffer(bytes.data(), bytes.size());
+  std::istream in(&buffer);
+  try {
+    use(deepnet::read<Scalar>(in, deepnet::LoadOptions().convert_scalar(true), "<pipe>"));
+  } catch (const deepnet::FormatError&) {
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string bytes(reinterpret_cast<const char*>(data), size);
+  read_seekable<double>(bytes, false);
+  read_seekable<double>(bytes, true);
+  read_seekable<float>(bytes, true);
+  read_pipe<double>(bytes);
+  return 0;
+}

@@ -29,7 +29,7 @@
 //   are read as they are.
 //
 // How to run it
-//   build/examples/fashion_mnist                     the full run: 89.6% in about 35 s
+//   build/examples/fashion_mnist                     the full run: 89.6% in about 36 s
 //                                                    (20 s built with -DDEEPNET_NATIVE=ON)
 //   build/examples/fashion_mnist --train 5000 --epochs 1
 //                                                    a quick look (seconds)

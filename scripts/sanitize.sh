@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs deepnet's tests under the sanitizers, with every report fatal (-fno-sanitize-recover=all,
 # halt_on_error), so that any report fails the script:
-#   asan  the whole suite (tests and examples, but not the package tests, which only rebuild
-#         the same code in other projects) built with the `asan-ubsan` preset of
+#   asan  the whole suite (tests and examples, but not the package and tutorial-project tests,
+#         which only rebuild the same code in other projects) built with the `asan-ubsan` preset of
 #         CMakePresets.json: AddressSanitizer (with LeakSanitizer) and
 #         UndefinedBehaviorSanitizer, -O1 -g
 #   tsan  test_concurrency, built with the `tsan` preset: ThreadSanitizer
@@ -51,7 +51,7 @@ for mode in "${modes[@]}"; do
       (cd "$dir" &&
         ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1" \
           UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
-          deepnet_run ctest --output-on-failure --no-tests=error -j "$jobs" -LE package "$@")
+          deepnet_run ctest --output-on-failure --no-tests=error -j "$jobs" -LE 'package|tutorial' "$@")
       ;;
     tsan)
       dir="$base_dir/tsan"

@@ -15,6 +15,9 @@ region's common indentation removed. Every other C++ block is compiled (see `ext
         blocks without one are compiled by `extract`)
     doc_code.py update ROOT DOC.md...
         rewrites the marked blocks from their files
+    doc_code.py quotes ROOT DOC.md...
+        fails when a statement quoted in a table row (`...;`) is not in include/deepnet:
+        notation.md points every formula at its line of code, which must still exist
     doc_code.py extract OUT.cpp DOC.md...
         writes one C++ file that compiles every unmarked C++ block: a block with its own
         `int main` as it is (renamed), any other block inside a function that provides the
@@ -203,6 +206,29 @@ def extract(out, docs):
     return 0
 
 
+def quotes(root, docs):
+    """Every `statement;` quoted in a table row of the documents is in a header."""
+    squeeze = lambda text: re.sub(r"\s+", " ", text)
+    headers = sorted(Path(root, "include", "deepnet").rglob("*.hpp"))
+    source = squeeze("\n".join(h.read_text(encoding="utf-8") for h in headers))
+    problems = 0
+    checked = 0
+    for doc in docs:
+        for number, line in enumerate(Path(doc).read_text(encoding="utf-8").split("\n"), 1):
+            if not line.startswith("|"):
+                continue
+            for code in re.findall(r"`([^`]+;)`", line):
+                checked += 1
+                if squeeze(code) not in source:
+                    problems += 1
+                    print("%s:%d: `%s` is not in include/deepnet any more: point the row at the "
+                          "code as it is now" % (doc, number, code), file=sys.stderr)
+    if problems:
+        return 1
+    print("quoted code: ok (%d statements in %s)" % (checked, ", ".join(docs)))
+    return 0
+
+
 def main(argv):
     if len(argv) >= 3 and argv[0] == "check":
         all_marked = "--all-marked" in argv
@@ -210,6 +236,8 @@ def main(argv):
         return check(argv[1], docs, all_marked)
     if len(argv) >= 3 and argv[0] == "update":
         return update(argv[1], argv[2:])
+    if len(argv) >= 3 and argv[0] == "quotes":
+        return quotes(argv[1], argv[2:])
     if len(argv) >= 3 and argv[0] == "extract":
         return extract(argv[1], argv[2:])
     print(__doc__, file=sys.stderr)

@@ -108,6 +108,35 @@ TEMPLATE_TEST_CASE("Layer::backward: dW, db and dA[l-1] follow the formulas of t
   CHECK_THAT(dA_prev, IsClose(Matrix<TestType>(layer.W().transpose() * dZ), tol));
 }
 
+TEMPLATE_TEST_CASE("Layer::backward: dW from A[l-1]^T stored by columns is the same dW",
+                   "[layer][backward]", float, double) {
+  // The layout full-batch training keeps for layer 1; the products are large enough for
+  // Eigen's blocked kernel, which reads the two layouts differently.
+  const auto shape = GENERATE(std::make_tuple(4, 3, 6), std::make_tuple(300, 20, 90));
+  const Index n_prev = std::get<0>(shape), n = std::get<1>(shape), m = std::get<2>(shape);
+  CAPTURE(n_prev, n, m);
+  Layer<TestType> layer(n_prev, n, Activation::ReLU);
+  layer.W() = random_matrix<TestType>(n, n_prev, 16);
+  const Matrix<TestType> A_prev = random_matrix<TestType>(n_prev, m, 18);
+  const Matrix<TestType> A_prev_T = A_prev.transpose();
+  deepnet::detail::GemmWorkspace<TestType> workspace;
+  layer.forward(A_prev, workspace);
+  layer.dA() = random_matrix<TestType>(n, m, 19);
+  layer.backward_activation();
+  const double lambda = 0.7;
+  layer.backward_parameters(A_prev, nullptr, workspace, lambda, &A_prev_T);
+
+  const Matrix<TestType> dZ = layer.dZ();
+  const TestType inv_m = TestType(1) / static_cast<TestType>(m);
+  const Matrix<TestType> expected =
+      inv_m * dZ * A_prev.transpose() + static_cast<TestType>(lambda) * inv_m * layer.W();
+  CHECK_THAT(layer.dW(), IsClose(expected, deepnet_test::tolerance<TestType> * 10));
+
+  const Matrix<TestType> wrong = A_prev;  // n[l-1] x m instead of m x n[l-1]
+  REQUIRE_THROWS_AS(layer.backward_parameters(A_prev, nullptr, workspace, 0.0, &wrong),
+                    deepnet::ShapeError);
+}
+
 TEST_CASE("Layer::forward_into: computes into the caller's storage, leaving the caches alone",
           "[layer]") {
   Layer<double> layer(3, 2, Activation::Tanh);

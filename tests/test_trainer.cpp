@@ -76,6 +76,27 @@ TEST_CASE("fit: mini-batches in order are the hand-written loop over column bloc
   CHECK(history.epochs[1].epoch == 1);
 }
 
+TEST_CASE("fit: full-batch training, with dW of layer 1 from a copy of X^T, is the loop",
+          "[trainer][batches]") {
+  // 60 x 80 inputs: large enough for Eigen's blocked product, which reads X^T differently.
+  const Blobs data(60, 80, 3);
+  DeepNet<double> by_fit({60, 24, 1}), by_hand({60, 24, 1});
+  by_fit.initialize(Init::He, 5);
+  by_hand.initialize(Init::He, 5);
+  const auto history = by_fit.fit(data.X, data.Y, FitOptions().learning_rate(0.05).epochs(4));
+  for (int i = 0; i < 4; ++i) {
+    by_hand.forward(data.X);
+    by_hand.backward(data.Y);
+    by_hand.update(0.05);
+  }
+  REQUIRE(history.cost.size() == 4);
+  for (Index l = 1; l <= 2; ++l) {
+    CHECK_THAT(by_fit.layer(l).W(), deepnet_test::IsClose(by_hand.layer(l).W(), 1e-12));
+    CHECK_THAT(Matrix<double>(by_fit.layer(l).b()),
+               deepnet_test::IsClose(by_hand.layer(l).b(), 1e-12));
+  }
+}
+
 TEST_CASE("fit: each epoch shuffles with the seeded Fisher-Yates of random.hpp",
           "[trainer][batches]") {
   const Blobs data(3, 9, 2);

@@ -521,7 +521,9 @@ class DeepNet {
     return J;
   }
 
-  void backward_checked(const Eigen::Ref<const Matrix>& Y) {
+  // X_T: nullptr, or X^T of the current forward pass (full-batch fit keeps it; see
+  // Layer::backward_parameters).
+  void backward_checked(const Eigen::Ref<const Matrix>& Y, const Matrix* X_T = nullptr) {
     check_parameters("DeepNet::backward");
     layer(L()).backward_output(m_loss, Y);
     for (Index l = L(); l >= 1; --l) {
@@ -531,7 +533,7 @@ class DeepNet {
         typename LayerType::Span dA_prev = layer(l - 1).dA();
         current.backward_parameters(layer(l - 1).A(), &dA_prev, m_workspace, m_l2);
       } else {
-        current.backward_parameters(m_input.X(), nullptr, m_workspace, m_l2);
+        current.backward_parameters(m_input.X(), nullptr, m_workspace, m_l2, X_T);
       }
     }
     m_pass = Pass::Backward;

@@ -60,6 +60,18 @@ void operator delete(void* memory) noexcept {
 void operator delete(void* memory, std::size_t) noexcept {
   std::free(memory);
 }
+// The nothrow forms too, so that every allocation goes through malloc and free: a sanitizer's
+// own nothrow new would otherwise be released by the free above (alloc-dealloc-mismatch).
+void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
+  try {
+    return ::operator new(size);
+  } catch (...) {
+    return nullptr;
+  }
+}
+void operator delete(void* memory, const std::nothrow_t&) noexcept {
+  std::free(memory);
+}
 
 using Catch::Matchers::Contains;
 using Catch::Matchers::StartsWith;

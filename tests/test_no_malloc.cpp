@@ -17,7 +17,14 @@
 
 namespace {
 std::atomic<long> g_allocations{0};
-}
+
+// With DEEPNET_OPENMP, Eigen runs a product on several threads with buffers it allocates on
+// every call (detail/gemm.hpp): the promise of no allocation is for one thread.
+[[maybe_unused]] const bool g_one_thread = [] {
+  Eigen::setNbThreads(1);
+  return true;
+}();
+}  // namespace
 
 // These replace the global allocation functions, so free() does match malloc() here; GCC's
 // -Wmismatched-new-delete cannot see that through the replacement.

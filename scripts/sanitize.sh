@@ -4,7 +4,7 @@
 #   asan  the whole suite (tests and examples, but not the package and tutorial-project tests,
 #         which only rebuild the same code in other projects) built with the `asan-ubsan` preset of
 #         CMakePresets.json: AddressSanitizer (with LeakSanitizer) and
-#         UndefinedBehaviorSanitizer, -O1 -g
+#         UndefinedBehaviorSanitizer, -O1 -g1 (line tables)
 #   tsan  test_concurrency, built with the `tsan` preset: ThreadSanitizer
 #
 #   scripts/sanitize.sh            both

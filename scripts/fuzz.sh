@@ -2,7 +2,7 @@
 # Builds deepnet's libFuzzer targets (fuzz/, clang with AddressSanitizer and
 # UndefinedBehaviorSanitizer) and runs each for a bounded time on a copy of its committed seed
 # corpus (fuzz/corpus/<target>). Any crash, leak, timeout, out-of-memory, uncaught exception or
-# broken invariant fails the script; the input that caused it is kept in the work directory
+# broken invariant fails the script; the input that caused it is kept in the runs directory
 # and its name printed, to be turned into a regression test in tests/.
 #
 #   scripts/fuzz.sh                  every target for DEEPNET_FUZZ_SECONDS (default 60) each
@@ -10,14 +10,14 @@
 #   scripts/fuzz.sh --seeds          rewrite fuzz/corpus/ with fuzz/make_seeds.cpp, run nothing
 #
 # Environment: DEEPNET_FUZZ_BUILD_DIR (default build/fuzz), DEEPNET_FUZZ_WORK_DIR (default
-# <build dir>/work), DEEPNET_FUZZ_SECONDS, DEEPNET_FUZZ_RSS_MB (default 2048).
+# <build dir>/runs), DEEPNET_FUZZ_SECONDS, DEEPNET_FUZZ_RSS_MB (default 2048).
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 build_dir="${DEEPNET_FUZZ_BUILD_DIR:-$DEEPNET_ROOT/build/fuzz}"
-work_dir="${DEEPNET_FUZZ_WORK_DIR:-$build_dir/work}"
+work_dir="${DEEPNET_FUZZ_WORK_DIR:-$build_dir/runs}"
 seconds="${DEEPNET_FUZZ_SECONDS:-60}"
 rss_mb="${DEEPNET_FUZZ_RSS_MB:-2048}"
 all_targets=(fuzz_model_load fuzz_idx fuzz_csv fuzz_construct)

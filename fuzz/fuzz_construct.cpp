@@ -39,13 +39,16 @@ bool must_refuse(const std::vector<Index>& dims) {
   if (dims.size() < 2) return true;
   for (const Index n : dims)
     if (n < 1) return true;
-  const __int128 max = std::numeric_limits<Index>::max();
+  // Compared as count > max / 8, not count * 8 > max: two sizes near 2^63 give a count near
+  // 2^126, which times 8 would overflow even 128 bits (a finding of this target).
+  const __int128 max_count =
+      std::numeric_limits<Index>::max() / static_cast<__int128>(sizeof(double));
   __int128 total = 0;
   for (std::size_t l = 1; l < dims.size(); ++l) {
     const __int128 weights = static_cast<__int128>(dims[l]) * dims[l - 1];
-    if (weights * static_cast<__int128>(sizeof(double)) > max) return true;
-    total += weights + dims[l];
-    if (total * static_cast<__int128>(sizeof(double)) > max) return true;
+    if (weights > max_count) return true;
+    total += weights + dims[l];  // below 2^64 each, and total <= max_count: no overflow
+    if (total > max_count) return true;
   }
   return false;
 }

@@ -306,6 +306,14 @@ DeepNet<Scalar> small_net() {
   return net;
 }
 
+// The bytes of small_net's model file: the good file the corruption tests start from.
+template <class Scalar>
+std::string small_net_bytes() {
+  std::ostringstream out;
+  deepnet::write(small_net<Scalar>(), out);
+  return out.str();
+}
+
 }  // namespace
 
 TEST_CASE("crc32: the standard check value and the table", "[serialize][crc32]") {
@@ -473,9 +481,7 @@ TEMPLATE_TEST_CASE("a bad value in every header field names the field and its of
   using Scalar = TestType;
   TempDir dir;
   const std::string path = dir.file("model.dnet");
-  std::ostringstream out;
-  deepnet::write(small_net<Scalar>(), out);
-  const std::string good = out.str();
+  const std::string good = small_net_bytes<Scalar>();
   const std::uint32_t other_scalar = sizeof(Scalar) == 4 ? 2 : 1;
 
   struct Case {
@@ -584,9 +590,7 @@ TEMPLATE_TEST_CASE("every single-bit flip anywhere in the file is caught", "[ser
   using Scalar = TestType;
   TempDir dir;
   const std::string path = dir.file("model.dnet");
-  std::ostringstream out;
-  deepnet::write(small_net<Scalar>(), out);
-  const std::string good = out.str();
+  const std::string good = small_net_bytes<Scalar>();
   std::size_t checksum_errors = 0;
   for (std::size_t at = 0; at < good.size(); ++at) {
     for (int bit = 0; bit < 8; ++bit) {
@@ -606,9 +610,7 @@ TEMPLATE_TEST_CASE("every single-bit flip anywhere in the file is caught", "[ser
 TEMPLATE_TEST_CASE("random damage behind a valid checksum: a FormatError or a valid network",
                    "[serialize][corrupt]", float, double) {
   using Scalar = TestType;
-  std::ostringstream out;
-  deepnet::write(small_net<Scalar>(), out);
-  const std::string good = out.str();
+  const std::string good = small_net_bytes<Scalar>();
   deepnet::Random random(99);
   const auto below = [&random](std::size_t n) {
     return std::min(n - 1, static_cast<std::size_t>(random.uniform() * static_cast<double>(n)));
@@ -643,9 +645,7 @@ TEMPLATE_TEST_CASE("a file truncated at any byte fails with a clear message",
   using Scalar = TestType;
   TempDir dir;
   const std::string path = dir.file("model.dnet");
-  std::ostringstream out;
-  deepnet::write(small_net<Scalar>(), out);
-  const std::string good = out.str();
+  const std::string good = small_net_bytes<Scalar>();
   // Where each field starts, to check the field each error names.
   const std::vector<std::pair<std::size_t, std::string>> starts = {
       {0, "magic"},
@@ -763,9 +763,7 @@ TEMPLATE_TEST_CASE("finite, valid parameters are checked after the checksum",
   using Scalar = TestType;
   TempDir dir;
   const std::string path = dir.file("model.dnet");
-  std::ostringstream out;
-  deepnet::write(small_net<Scalar>(), out);
-  const std::string good = out.str();
+  const std::string good = small_net_bytes<Scalar>();
   const std::size_t size = sizeof(Scalar);
   const auto with_value = [&](std::size_t k, double value) {
     std::string bytes = good;

@@ -36,7 +36,7 @@ Data data_for(Loss loss, Index n_L, unsigned seed) {
   return data;
 }
 
-struct Output {
+struct OutputLayer {
   Activation g;
   Loss loss;
 };
@@ -47,12 +47,13 @@ TEST_CASE("gradient_check: below 1e-7 for every hidden activation and every outp
           "[gradient_check]") {
   const Activation hidden = GENERATE(Activation::ReLU, Activation::LeakyReLU, Activation::Tanh,
                                      Activation::Sigmoid, Activation::Identity);
-  const Output output = GENERATE(Output{Activation::Sigmoid, Loss::BinaryCrossEntropy},
-                                 Output{Activation::Softmax, Loss::CategoricalCrossEntropy},
-                                 Output{Activation::Identity, Loss::MeanSquaredError},
-                                 Output{Activation::Sigmoid, Loss::MeanSquaredError},
-                                 Output{Activation::Tanh, Loss::MeanSquaredError},
-                                 Output{Activation::LeakyReLU, Loss::MeanSquaredError});
+  const OutputLayer output =
+      GENERATE(OutputLayer{Activation::Sigmoid, Loss::BinaryCrossEntropy},
+               OutputLayer{Activation::Softmax, Loss::CategoricalCrossEntropy},
+               OutputLayer{Activation::Identity, Loss::MeanSquaredError},
+               OutputLayer{Activation::Sigmoid, Loss::MeanSquaredError},
+               OutputLayer{Activation::Tanh, Loss::MeanSquaredError},
+               OutputLayer{Activation::LeakyReLU, Loss::MeanSquaredError});
   CAPTURE(deepnet::to_string(hidden), deepnet::to_string(output.g),
           deepnet::to_string(output.loss));
   const Index n_L = output.loss == Loss::BinaryCrossEntropy ? 2 : 3;

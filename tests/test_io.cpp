@@ -4,6 +4,7 @@
 // test_io with deepnet::io (compressed files are read) and test_io_without_zlib (they are
 // refused with a message that says what to link). One test loads Fashion-MNIST's test set when
 // Debian's dataset-fashion-mnist is installed.
+#include "support/files.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_support.hpp"
 
@@ -31,16 +32,13 @@ using deepnet::Index;
 using deepnet::Labels;
 using deepnet::LoadLimits;
 using deepnet::Matrix;
+using deepnet_test::read_file;
+using deepnet_test::write_file;
 namespace fs = std::filesystem;
 
 namespace {
 
 using deepnet_test::TempDir;
-
-void write_file(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
 
 void put_be(std::string& out, std::uint64_t value, int size) {
   for (int i = size - 1; i >= 0; --i)
@@ -96,13 +94,6 @@ std::string gzip_stored(const std::string& data) {
 }
 
 #if defined(DEEPNET_HAVE_ZLIB)
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 /// A gzip file written by zlib, compressed.
 void write_gzip(const std::string& path, const std::string& data) {
   gzFile file = gzopen(path.c_str(), "wb9");

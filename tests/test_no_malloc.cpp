@@ -4,19 +4,16 @@
 // exception), and with a counting global operator new, which catches every other allocation.
 #include "support/test_support.hpp"
 
+#include "support/allocations.hpp"
+
 #include <deepnet/deep_net.hpp>
 #include <deepnet/trainer.hpp>
-
-#include <atomic>
-#include <cstdlib>
-#include <new>
 
 #ifndef EIGEN_RUNTIME_NO_MALLOC
 #error "this test must be built with EIGEN_RUNTIME_NO_MALLOC"
 #endif
 
 namespace {
-std::atomic<long> g_allocations{0};
 
 // With DEEPNET_OPENMP, Eigen runs a product on several threads with buffers it allocates on
 // every call (detail/gemm.hpp): the promise of no allocation is for one thread.
@@ -25,36 +22,6 @@ std::atomic<long> g_allocations{0};
   return true;
 }();
 }  // namespace
-
-// These replace the global allocation functions, so free() does match malloc() here; GCC's
-// -Wmismatched-new-delete cannot see that through the replacement.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-
-void* operator new(std::size_t size) {
-  ++g_allocations;
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-// The nothrow forms too, so that every allocation goes through malloc and free: a sanitizer's
-// own nothrow new would otherwise be released by the free above (alloc-dealloc-mismatch).
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-  try {
-    return ::operator new(size);
-  } catch (...) {
-    return nullptr;
-  }
-}
-void operator delete(void* p, const std::nothrow_t&) noexcept {
-  std::free(p);
-}
 
 using deepnet::Activation;
 using deepnet::DeepNet;
@@ -67,7 +34,7 @@ namespace {
 // Counts allocations of both kinds while `step` runs; Eigen's would throw.
 template <class Step>
 long allocations_during(Step&& step) {
-  const long before = g_allocations.load();
+  const long before = deepnet_test::allocation_count();
   Eigen::internal::set_is_malloc_allowed(false);
   try {
     step();
@@ -76,7 +43,7 @@ long allocations_during(Step&& step) {
     throw;
   }
   Eigen::internal::set_is_malloc_allowed(true);
-  return g_allocations.load() - before;
+  return deepnet_test::allocation_count() - before;
 }
 
 template <class Scalar>
@@ -209,9 +176,9 @@ TEST_CASE("fit allocates its history once, however many iterations it runs", "[n
   const Matrix<double> X = Matrix<double>::Random(20, 300);
   const Matrix<double> Y = (Matrix<double>::Random(1, 300).array() > 0).cast<double>();
   const auto run = [&](Index iterations) {
-    const long before = g_allocations.load();
+    const long before = deepnet_test::allocation_count();
     (void)net.fit(X, Y, deepnet::FitOptions().learning_rate(0.01).iterations(iterations));
-    return g_allocations.load() - before;
+    return deepnet_test::allocation_count() - before;
   };
   (void)run(1);  // caches
   CHECK(run(10) == run(1000));

@@ -2,6 +2,7 @@
 // errors for wrong shapes, missing keys, other dtypes, compressed entries and corrupt or
 // truncated archives, and a cross-check with real NumPy (tests/npz_check.py) when
 // /usr/bin/python3 (or $DEEPNET_PYTHON) can import numpy.
+#include "support/files.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_support.hpp"
 
@@ -32,6 +33,8 @@ using deepnet::Matrix;
 using deepnet::ShapeError;
 using deepnet::detail::get_le;
 using deepnet::detail::put_le;
+using deepnet_test::read_file;
+using deepnet_test::write_file;
 namespace npz = deepnet::detail::npz;
 namespace fs = std::filesystem;
 
@@ -40,16 +43,6 @@ namespace {
 using deepnet_test::TempDir;
 
 using Entries = std::vector<std::pair<std::string, std::string>>;
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-void write_file(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
 
 /// Replaces the byte at `offset` of a file, in place.
 void overwrite(const std::string& path, std::size_t offset, char byte) {

@@ -4,6 +4,8 @@
 // is installed, that the picture renders to a PNG of the requested size.
 #include "support/test_support.hpp"
 
+#include "support/files.hpp"
+
 #include <deepnet/deep_net.hpp>
 #include <deepnet/plot.hpp>
 
@@ -27,6 +29,8 @@ using deepnet::Curve;
 using deepnet::Epoch;
 using deepnet::History;
 using deepnet::PlotOptions;
+using deepnet_test::read_file;
+using deepnet_test::write_file;
 
 namespace {
 
@@ -104,12 +108,6 @@ std::vector<std::pair<double, double>> polyline_points(const std::string& svg, i
     points.emplace_back(x, y);
   }
   return points;
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE(in);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 }  // namespace

@@ -27,9 +27,9 @@ using deepnet::Validation;
 namespace {
 
 // Two Gaussian blobs in two features, labels alternating 0/1: learnable, seeded.
-struct Blobs {
+struct Blobs2D {
   Matrix<double> X, Y;
-  explicit Blobs(Index m, std::uint64_t seed = 7) : X(2, m), Y(1, m) {
+  explicit Blobs2D(Index m, std::uint64_t seed = 7) : X(2, m), Y(1, m) {
     deepnet::Random random(seed);
     for (Index j = 0; j < m; ++j) {
       const bool positive = j % 2 == 1;
@@ -140,7 +140,7 @@ TEST_CASE("fold_assignment: every example is validated on exactly once", "[searc
 }
 
 TEST_CASE("grid_search: the obvious learning rate ranks first", "[search]") {
-  const Blobs data(200);
+  const Blobs2D data(200);
   SearchSpace space;
   space.learning_rates({1e-5, 0.1});
   for (const Validation& validation : {Validation::holdout(0.25, 1), Validation::k_fold(4, 1)}) {
@@ -193,7 +193,7 @@ TEST_CASE("grid_settings: the grid is every combination, lists multiplied", "[se
   // Hyperparameters left out keep their base value; the search tries the whole grid.
   base.fit.learning_rate(0.05);
   base.keep_prob = 0.9;
-  const Blobs data(60);
+  const Blobs2D data(60);
   SearchSpace small;
   small.hidden_layers({{3}, {}}).batch_sizes({0, 16}).l2_lambdas({0.0, 0.5});
   const SearchTable table =
@@ -207,7 +207,7 @@ TEST_CASE("grid_settings: the grid is every combination, lists multiplied", "[se
 }
 
 TEST_CASE("random_search: the same seed gives the same table, another seed another", "[search]") {
-  const Blobs data(120);
+  const Blobs2D data(120);
   SearchSpace space;
   space.learning_rate_range(1e-3, 1.0).hidden_layers({{4}, {6, 3}}).batch_sizes({0, 32});
   const SearchBase base = quick_base(60);
@@ -245,7 +245,7 @@ TEST_CASE("random_search: the same seed gives the same table, another seed anoth
 }
 
 TEST_CASE("grid_search: the same call gives the same table", "[search]") {
-  const Blobs data(80);
+  const Blobs2D data(80);
   SearchSpace space;
   space.learning_rates({0.03, 0.3}).keep_probs({0.8, 1.0}).batch_sizes({16});
   SearchBase base = quick_base(30);
@@ -257,7 +257,7 @@ TEST_CASE("grid_search: the same call gives the same table", "[search]") {
 }
 
 TEST_CASE("search: a learning rate that diverges is recorded as failed, not thrown", "[search]") {
-  const Blobs data(200);
+  const Blobs2D data(200);
   SearchSpace space;
   space.learning_rates({1e6, 0.1});
   const SearchTable table =
@@ -298,7 +298,7 @@ TEST_CASE("search: a learning rate that diverges is recorded as failed, not thro
 }
 
 TEST_CASE("to_string: an aligned table, best first", "[search]") {
-  const Blobs data(100);
+  const Blobs2D data(100);
   SearchSpace space;
   space.learning_rates({1e-5, 0.1}).hidden_layers({{4}, {8, 4}});
   const SearchTable holdout =
@@ -368,7 +368,7 @@ TEST_CASE("search: bad inputs throw ConfigError with a clear message", "[search]
                       "Validation::k_fold: k must be 2 or more (each example is validated on "
                       "once, by a network trained on the other folds), got 1");
 
-  const Blobs data(10);
+  const Blobs2D data(10);
   REQUIRE_THROWS_WITH(deepnet::split(data.X, data.Y, 0.0, 1),
                       "split: fraction is the share of examples held out for validation and must "
                       "be in (0, 1), got 0");

@@ -2,13 +2,15 @@
 // with and without batch normalisation), the byte layout of docs/file_format.md, scalar conversion,
 // a corrupted value in every header field, truncation at every byte, every single-bit flip, headers
 // that claim absurd sizes (no allocation), and the atomic save.
-#include "support/temp_dir.hpp"
 #include "support/test_support.hpp"
+
+#include "support/allocations.hpp"
+#include "support/files.hpp"
+#include "support/temp_dir.hpp"
 
 #include <deepnet/serialize.hpp>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -19,7 +21,6 @@
 #include <fstream>
 #include <iterator>
 #include <limits>
-#include <new>
 #include <sstream>
 #include <streambuf>
 #include <string>
@@ -30,49 +31,6 @@
 #error "this test must be built with EIGEN_RUNTIME_NO_MALLOC"
 #endif
 
-// --- the largest single allocation made through operator new while tracking is on ---------
-
-// These replace the global allocation functions, so free() does match malloc() here; GCC's
-// -Wmismatched-new-delete cannot see that through the replacement.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-
-namespace {
-
-using deepnet_test::TempDir;
-std::atomic<bool> tracking_allocations{false};
-std::atomic<std::size_t> largest_allocation{0};
-}  // namespace
-
-void* operator new(std::size_t size) {
-  if (tracking_allocations.load(std::memory_order_relaxed)) {
-    std::size_t seen = largest_allocation.load(std::memory_order_relaxed);
-    while (size > seen && !largest_allocation.compare_exchange_weak(seen, size)) {
-    }
-  }
-  if (void* memory = std::malloc(size == 0 ? 1 : size)) return memory;
-  throw std::bad_alloc();
-}
-void operator delete(void* memory) noexcept {
-  std::free(memory);
-}
-void operator delete(void* memory, std::size_t) noexcept {
-  std::free(memory);
-}
-// The nothrow forms too, so that every allocation goes through malloc and free: a sanitizer's
-// own nothrow new would otherwise be released by the free above (alloc-dealloc-mismatch).
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-  try {
-    return ::operator new(size);
-  } catch (...) {
-    return nullptr;
-  }
-}
-void operator delete(void* memory, const std::nothrow_t&) noexcept {
-  std::free(memory);
-}
-
 using Catch::Matchers::Contains;
 using Catch::Matchers::StartsWith;
 using deepnet::Activation;
@@ -82,6 +40,9 @@ using deepnet::Index;
 using deepnet::LoadOptions;
 using deepnet::Loss;
 using deepnet::Matrix;
+using deepnet_test::read_file;
+using deepnet_test::TempDir;
+using deepnet_test::write_file;
 namespace fs = std::filesystem;
 
 namespace {
@@ -90,47 +51,30 @@ namespace {
 class NoLargeAllocations {
  public:
   NoLargeAllocations() {
-    largest_allocation = 0;
-    tracking_allocations = true;
+    deepnet_test::reset_largest_allocation();
     Eigen::internal::set_is_malloc_allowed(false);
   }
-  ~NoLargeAllocations() {
-    Eigen::internal::set_is_malloc_allowed(true);
-    tracking_allocations = false;
-  }
+  ~NoLargeAllocations() { Eigen::internal::set_is_malloc_allowed(true); }
   NoLargeAllocations(const NoLargeAllocations&) = delete;
   NoLargeAllocations& operator=(const NoLargeAllocations&) = delete;
-  std::size_t largest() const { return largest_allocation; }
+  std::size_t largest() const { return deepnet_test::largest_allocation(); }
 };
 
-std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE(in);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-void write_bytes(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  REQUIRE(out);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  REQUIRE(out);
-}
-
 // Little-endian encoders of the test's own, independent of the library's.
-void put_le(std::string& bytes, std::size_t at, std::uint64_t value, int size) {
+void write_le_at(std::string& bytes, std::size_t at, std::uint64_t value, int size) {
   for (int i = 0; i < size; ++i)
     bytes[at + static_cast<std::size_t>(i)] = static_cast<char>((value >> (8 * i)) & 0xFF);
 }
 void append_le(std::string& bytes, std::uint64_t value, int size) {
   bytes.append(static_cast<std::size_t>(size), '\0');
-  put_le(bytes, bytes.size() - static_cast<std::size_t>(size), value, size);
+  write_le_at(bytes, bytes.size() - static_cast<std::size_t>(size), value, size);
 }
 std::uint64_t bits_of(double value) {
   std::uint64_t bits = 0;
   std::memcpy(&bits, &value, 8);
   return bits;
 }
-std::uint64_t get_le(const std::string& bytes, std::size_t at, int size) {
+std::uint64_t read_le_at(const std::string& bytes, std::size_t at, int size) {
   std::uint64_t value = 0;
   for (int i = size - 1; i >= 0; --i)
     value = (value << 8) | static_cast<unsigned char>(bytes[at + static_cast<std::size_t>(i)]);
@@ -140,7 +84,7 @@ std::uint64_t get_le(const std::string& bytes, std::size_t at, int size) {
 // Rewrites the last four bytes as the CRC-32 of the others: a "valid" file with bad content.
 void fix_checksum(std::string& bytes) {
   const std::size_t body = bytes.size() - 4;
-  put_le(bytes, body, deepnet::detail::crc32(bytes.data(), body), 4);
+  write_le_at(bytes, body, deepnet::detail::crc32(bytes.data(), body), 4);
 }
 
 // A header written field by field from docs/file_format.md (not by the library).
@@ -346,12 +290,12 @@ TEMPLATE_TEST_CASE("save and load: a bit-exact round trip with identical predict
   REQUIRE(same_bits(loaded.predict(X), net.predict(X)));
 
   // The same bytes through the stream functions and on a second save (no hidden state).
-  const std::string bytes = read_bytes(path);
+  const std::string bytes = read_file(path);
   std::ostringstream out;
   deepnet::write(net, out);
   REQUIRE(out.str() == bytes);
   deepnet::save(loaded, path);
-  REQUIRE(read_bytes(path) == bytes);
+  REQUIRE(read_file(path) == bytes);
   std::istringstream in(bytes);
   require_same_network(deepnet::read<Scalar>(in), net);
   PipeBuffer pipe(bytes);
@@ -384,24 +328,24 @@ TEMPLATE_TEST_CASE("the byte layout is the one docs/file_format.md describes", "
   const std::size_t size = sizeof(Scalar);
 
   CHECK(bytes.substr(0, 8) == std::string("DEEPNET\0", 8));
-  CHECK(get_le(bytes, 8, 4) == 1);                       // version
-  CHECK(get_le(bytes, 12, 4) == (size == 4 ? 1u : 2u));  // scalar_type
-  CHECK(get_le(bytes, 16, 8) == 3);                      // dims_count
-  CHECK(get_le(bytes, 24, 8) == 3);                      // n[0]
-  CHECK(get_le(bytes, 32, 8) == 4);                      // n[1]
-  CHECK(get_le(bytes, 40, 8) == 1);                      // n[2]
-  CHECK(get_le(bytes, 48, 1) == 3);                      // g[1] ReLU
-  CHECK(get_le(bytes, 49, 1) == 1);                      // g[2] Sigmoid
-  CHECK(get_le(bytes, 50, 1) == 0);                      // BinaryCrossEntropy
-  CHECK(get_le(bytes, 51, 1) == 1);                      // flags[1]: batch norm
-  CHECK(get_le(bytes, 52, 8) == bits_of(0.5));           // keep_prob[1]
-  CHECK(get_le(bytes, 60, 1) == 0);                      // flags[2]
-  CHECK(get_le(bytes, 61, 8) == bits_of(1.0));           // keep_prob[2]
-  CHECK(get_le(bytes, 69, 8) == bits_of(0.25));          // l2
+  CHECK(read_le_at(bytes, 8, 4) == 1);                       // version
+  CHECK(read_le_at(bytes, 12, 4) == (size == 4 ? 1u : 2u));  // scalar_type
+  CHECK(read_le_at(bytes, 16, 8) == 3);                      // dims_count
+  CHECK(read_le_at(bytes, 24, 8) == 3);                      // n[0]
+  CHECK(read_le_at(bytes, 32, 8) == 4);                      // n[1]
+  CHECK(read_le_at(bytes, 40, 8) == 1);                      // n[2]
+  CHECK(read_le_at(bytes, 48, 1) == 3);                      // g[1] ReLU
+  CHECK(read_le_at(bytes, 49, 1) == 1);                      // g[2] Sigmoid
+  CHECK(read_le_at(bytes, 50, 1) == 0);                      // BinaryCrossEntropy
+  CHECK(read_le_at(bytes, 51, 1) == 1);                      // flags[1]: batch norm
+  CHECK(read_le_at(bytes, 52, 8) == bits_of(0.5));           // keep_prob[1]
+  CHECK(read_le_at(bytes, 60, 1) == 0);                      // flags[2]
+  CHECK(read_le_at(bytes, 61, 8) == bits_of(1.0));           // keep_prob[2]
+  CHECK(read_le_at(bytes, 69, 8) == bits_of(0.25));          // l2
   // Parameters from byte 77: W[1] (4x3, row by row), b[1], gamma, beta, running_mean,
   // running_var (4 each), W[2] (1x4), b[2] (1): 12 + 4 + 16 + 4 + 1 = 37 values.
   const auto value_at = [&](std::size_t k) {
-    const std::uint64_t bits = get_le(bytes, 77 + k * size, static_cast<int>(size));
+    const std::uint64_t bits = read_le_at(bytes, 77 + k * size, static_cast<int>(size));
     Scalar value;
     if constexpr (sizeof(Scalar) == 4) {
       const auto bits32 = static_cast<std::uint32_t>(bits);
@@ -421,7 +365,7 @@ TEMPLATE_TEST_CASE("the byte layout is the one docs/file_format.md describes", "
   CHECK(value_at(32) == net.layer(2).W()(0, 0));
   CHECK(value_at(36) == net.layer(2).b()(0));
   REQUIRE(bytes.size() == 77 + 37 * size + 4);
-  CHECK(get_le(bytes, bytes.size() - 4, 4) ==
+  CHECK(read_le_at(bytes, bytes.size() - 4, 4) ==
         deepnet::detail::crc32(bytes.data(), bytes.size() - 4));
   CHECK(deepnet::file_format_version == 1);
 }
@@ -537,8 +481,8 @@ TEMPLATE_TEST_CASE("a bad value in every header field names the field and its of
   for (const Case& c : cases) {
     INFO("field " << c.field << " at byte " << c.at << " set to " << c.value);
     std::string bytes = good;
-    put_le(bytes, c.at, c.value, c.size);
-    write_bytes(path, bytes);
+    write_le_at(bytes, c.at, c.value, c.size);
+    write_file(path, bytes);
     const FormatError e = load_error<Scalar>(path);
     CHECK(e.path() == path);
     CHECK(e.offset() == static_cast<std::int64_t>(c.at));
@@ -553,7 +497,7 @@ TEMPLATE_TEST_CASE("a bad value in every header field names the field and its of
   SECTION("checksum") {
     std::string bytes = good;
     bytes[bytes.size() - 1] = static_cast<char>(bytes[bytes.size() - 1] ^ 0x10);
-    write_bytes(path, bytes);
+    write_file(path, bytes);
     const FormatError e = load_error<Scalar>(path);
     CHECK(e.field() == "checksum");
     CHECK(e.offset() == static_cast<std::int64_t>(good.size() - 4));
@@ -567,16 +511,16 @@ TEMPLATE_TEST_CASE("a flipped parameter byte is a checksum mismatch", "[serializ
   TempDir dir;
   const std::string path = dir.file("model.dnet");
   deepnet::save(small_net<Scalar>(), path);
-  std::string bytes = read_bytes(path);
+  std::string bytes = read_file(path);
   const std::size_t at = 77 + 5 * sizeof(Scalar) + 1;  // inside W[1](1, 2)
   bytes[at] = static_cast<char>(bytes[at] ^ 0x01);
-  write_bytes(path, bytes);
+  write_file(path, bytes);
   const FormatError e = load_error<Scalar>(path);
   CHECK(e.field() == "checksum");
   CHECK(e.offset() == static_cast<std::int64_t>(bytes.size() - 4));
   char stored[11], computed[11];
   std::snprintf(stored, sizeof stored, "0x%08X",
-                static_cast<unsigned>(get_le(bytes, bytes.size() - 4, 4)));
+                static_cast<unsigned>(read_le_at(bytes, bytes.size() - 4, 4)));
   std::snprintf(computed, sizeof computed, "0x%08X",
                 static_cast<unsigned>(deepnet::detail::crc32(bytes.data(), bytes.size() - 4)));
   CHECK(std::string(e.what()) == path + ": byte " + std::to_string(bytes.size() - 4) +
@@ -678,7 +622,7 @@ TEMPLATE_TEST_CASE("a file truncated at any byte fails with a clear message",
     while (field + 1 < starts.size() && starts[field + 1].first <= length)
       ++field;
     const std::string prefix = good.substr(0, length);
-    write_bytes(path, prefix);
+    write_file(path, prefix);
     const FormatError e = load_error<Scalar>(path);
     CHECK(e.path() == path);
     CHECK(e.offset() == static_cast<std::int64_t>(starts[field].first));
@@ -705,7 +649,7 @@ TEST_CASE("wrong magic, an empty file, trailing bytes, a missing file", "[serial
   const std::string path = dir.file("model.dnet");
 
   SECTION("a text file") {
-    write_bytes(path, "weights: 0.5 0.25 0.125\n");
+    write_file(path, "weights: 0.5 0.25 0.125\n");
     const FormatError e = load_error(path);
     CHECK(e.offset() == 0);
     CHECK(e.field() == "magic");
@@ -715,16 +659,16 @@ TEST_CASE("wrong magic, an empty file, trailing bytes, a missing file", "[serial
               "starts with the magic bytes \"DEEPNET\\x00\"");
   }
   SECTION("a PNG image") {
-    write_bytes(path, std::string("\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR", 16));
+    write_file(path, std::string("\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR", 16));
     CHECK_THAT(load_error(path).what(),
                Contains("it starts with \"\\x89PNG\\x0D\\x0A\\x1A\\x0A\""));
   }
   SECTION("a short file that is not a model") {
-    write_bytes(path, "DEX");
+    write_file(path, "DEX");
     CHECK_THAT(load_error(path).what(), Contains("not a deepnet model file"));
   }
   SECTION("an empty file") {
-    write_bytes(path, "");
+    write_file(path, "");
     CHECK(std::string(load_error(path).what()) ==
           path +
               ": byte 0: unexpected end of file in magic: it takes bytes 0..7, and the file "
@@ -733,7 +677,7 @@ TEST_CASE("wrong magic, an empty file, trailing bytes, a missing file", "[serial
   SECTION("bytes after the checksum") {
     std::ostringstream out;
     deepnet::write(small_net<double>(), out);
-    write_bytes(path, out.str() + "xyz");
+    write_file(path, out.str() + "xyz");
     const FormatError e = load_error(path);
     CHECK(e.offset() == static_cast<std::int64_t>(out.str().size()));
     CHECK(e.field() == "end");
@@ -771,12 +715,12 @@ TEMPLATE_TEST_CASE("finite, valid parameters are checked after the checksum",
       const float f = static_cast<float>(value);
       std::uint32_t bits = 0;
       std::memcpy(&bits, &f, 4);
-      put_le(bytes, 77 + k * 4, bits, 4);
+      write_le_at(bytes, 77 + k * 4, bits, 4);
     } else {
-      put_le(bytes, 77 + k * 8, bits_of(value), 8);
+      write_le_at(bytes, 77 + k * 8, bits_of(value), 8);
     }
     fix_checksum(bytes);
-    write_bytes(path, bytes);
+    write_file(path, bytes);
     return load_error<Scalar>(path);
   };
   FormatError e = with_value(5, std::numeric_limits<double>::quiet_NaN());
@@ -809,14 +753,14 @@ TEST_CASE("headers that claim huge sizes fail at once, without allocating", "[se
   };
 
   SECTION("2^40 units in a layer") {
-    write_bytes(path, raw_header({4, std::uint64_t(1) << 40, 1}) + std::string(64, '\0'));
+    write_file(path, raw_header({4, std::uint64_t(1) << 40, 1}) + std::string(64, '\0'));
     const FormatError e = quickly([&] { return load_error(path); });
     CHECK(e.field() == "layer_dims[1]");
     CHECK(e.offset() == 32);
     CHECK_THAT(e.what(), Contains("n[1] is 1099511627776"));
   }
   SECTION("sizes within the limits whose product is not") {
-    write_bytes(path, raw_header({0xFFFFFFFFu, 0xFFFFFFFFu, 1}));
+    write_file(path, raw_header({0xFFFFFFFFu, 0xFFFFFFFFu, 1}));
     const FormatError e = quickly([&] { return load_error(path); });
     CHECK(e.field() == "layer_dims");
     CHECK(e.offset() == 24);
@@ -825,7 +769,7 @@ TEST_CASE("headers that claim huge sizes fail at once, without allocating", "[se
   }
   SECTION("32 GiB of parameters in a file of 100 bytes") {
     const std::string header = raw_header({65536, 65536, 1});
-    write_bytes(path, header + std::string(16, '\0'));
+    write_file(path, header + std::string(16, '\0'));
     const FormatError e = quickly([&] { return load_error(path); });
     CHECK(e.field() == "W[1]");
     CHECK(e.offset() == static_cast<std::int64_t>(header.size()));
@@ -844,7 +788,7 @@ TEST_CASE("headers that claim huge sizes fail at once, without allocating", "[se
                Contains("the stream ends after " + std::to_string(header.size() + 3000000)));
   }
   SECTION("1001 layers") {
-    write_bytes(path, raw_header(std::vector<std::uint64_t>(1002, 1)));
+    write_file(path, raw_header(std::vector<std::uint64_t>(1002, 1)));
     const FormatError e = quickly([&] { return load_error(path); });
     CHECK(e.field() == "dims_count");
   }
@@ -881,7 +825,7 @@ TEST_CASE("save replaces the target atomically and leaves no temporary file", "[
   }
   SECTION("a failed rename leaves the target as it was") {
     fs::create_directory(path);  // a directory cannot be replaced by a file
-    write_bytes(dir.file("model.dnet/inside"), "keep");
+    write_file(dir.file("model.dnet/inside"), "keep");
     try {
       deepnet::save(first, path);
       FAIL("no exception");
@@ -889,11 +833,11 @@ TEST_CASE("save replaces the target atomically and leaves no temporary file", "[
       CHECK_THAT(e.what(), Contains("cannot rename the temporary file " + path + ".tmp-"));
     }
     CHECK(dir.entries() == std::vector<std::string>{"model.dnet"});
-    CHECK(read_bytes(dir.file("model.dnet/inside")) == "keep");
+    CHECK(read_file(dir.file("model.dnet/inside")) == "keep");
   }
   SECTION("a model that cannot be loaded is not saved") {
     deepnet::save(first, path);
-    const std::string before = read_bytes(path);
+    const std::string before = read_file(path);
     DeepNet<double> broken = second;
     broken.layer(1).W()(0, 0) = std::numeric_limits<double>::quiet_NaN();
     CHECK_THROWS_WITH(deepnet::save(broken, path),
@@ -905,7 +849,7 @@ TEST_CASE("save replaces the target atomically and leaves no temporary file", "[
     broken = second;
     broken.layer(2).set_keep_prob(0.5);  // the output layer
     CHECK_THROWS_AS(deepnet::save(broken, path), deepnet::ConfigError);
-    CHECK(read_bytes(path) == before);
+    CHECK(read_file(path) == before);
     CHECK(dir.entries() == std::vector<std::string>{"model.dnet"});
   }
   SECTION("a relative path in the current directory") {

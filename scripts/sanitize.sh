@@ -1,21 +1,17 @@
 #!/usr/bin/env bash
 # Runs deepnet's tests under the sanitizers, with every report fatal (-fno-sanitize-recover=all,
 # halt_on_error), so that any report fails the script:
-#   asan  the whole suite (tests and examples, but not the package and tutorial-project tests,
-#         which only rebuild the same code in other projects) built with the `asan-ubsan` preset of
-#         CMakePresets.json: AddressSanitizer (with LeakSanitizer) and
-#         UndefinedBehaviorSanitizer, -O1 -g1 (line tables)
-#   tsan  test_concurrency, built with the `tsan` preset: ThreadSanitizer
+#   asan  the whole suite (the test executables and the examples; not the package tests and the
+#         documentation's checks, which only rebuild the same code in other projects) built with
+#         the `asan-ubsan` preset of CMakePresets.json: clang, AddressSanitizer (with
+#         LeakSanitizer) and UndefinedBehaviorSanitizer, -O1 -g1 (line tables)
+#   tsan  test_concurrency, built with the `tsan` preset: ThreadSanitizer (the system's c++)
 #
 #   scripts/sanitize.sh            both
 #   scripts/sanitize.sh asan       one of them; further arguments go to ctest
 #
-# DEEPNET_ASAN_TESTS="test_a test_b ..." builds and runs only those test executables under ASan
-# (CI does, to stay inside its time budget: an ASan build compiles about 2.5 times slower than
-# Release, and the whole suite would take about 25 minutes on 2 cores).
-#
-# The compiler is the system's c++ (GCC on Debian, whose sanitizer runtimes come with it), or
-# $CXX. Build directories: $DEEPNET_SANITIZE_BUILD_DIR/{asan-ubsan,tsan} (default build/).
+# DEEPNET_ASAN_TESTS="test_a test_b ..." builds and runs only those test executables under ASan.
+# Build directories: $DEEPNET_SANITIZE_BUILD_DIR/{asan-ubsan,tsan} (default build/).
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
@@ -30,7 +26,10 @@ if [ "$#" -gt 0 ] && { [ "$1" = asan ] || [ "$1" = tsan ]; }; then
 fi
 
 deepnet_log "packages"
-deepnet_require_packages libeigen3-dev catch2 python3-numpy zlib1g-dev cmake g++ make
+# clang and its sanitizer runtimes for asan: libclang-rt-dev on Debian 12 (it pulls
+# libclang-rt-14-dev).
+deepnet_require_packages libeigen3-dev catch2 python3-numpy zlib1g-dev cmake g++ make clang \
+  libclang-rt-dev
 
 # Configures with the preset into its own directory, builds the given targets (all when none).
 build_with_preset() {

@@ -51,17 +51,17 @@ if [ "$seeds_only" = 1 ]; then
 fi
 deepnet_run cmake --build "$build_dir" --target "${targets[@]}" --parallel "$(deepnet_jobs)"
 
-summary=()
-failed=()
-for target in "${targets[@]}"; do
-  deepnet_log "$target (${seconds} s)"
-  corpus="$work_dir/corpus/$target"
-  artifacts="$work_dir/artifacts/$target"
+# Runs one target; its summary line goes to <runs>/<target>.summary and its result (ok or
+# failed) to <runs>/<target>.result.
+run_target() {
+  local target="$1"
+  local corpus="$work_dir/corpus/$target"
+  local artifacts="$work_dir/artifacts/$target"
+  local log="$work_dir/$target.log"
   rm -rf "$corpus" "$artifacts"
   mkdir -p "$corpus" "$artifacts"
   cp "$DEEPNET_ROOT/fuzz/corpus/$target/"* "$corpus/"
-  log="$work_dir/$target.log"
-  status=0
+  local status=0
   # -timeout: one input may take 10 s at most; -rss_limit_mb also caps single allocations
   # (malloc_limit_mb defaults to it); leaks are reported by LeakSanitizer at the end of each
   # input (-detect_leaks=1); ASan's and UBSan's first report ends the run.
@@ -71,17 +71,40 @@ for target in "${targets[@]}"; do
     -max_total_time="$seconds" -timeout=10 -rss_limit_mb="$rss_mb" -detect_leaks=1 \
     -max_len=4096 -print_final_stats=1 -artifact_prefix="$artifacts/" \
     >"$log" 2>&1 || status=$?
+  local runs corpus_size found
   runs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)"
   corpus_size="$(find "$corpus" -type f | wc -l)"
   found="$(find "$artifacts" -type f | wc -l)"
-  line="$target: ${runs:-?} executions in ${seconds} s, corpus $corpus_size inputs, findings $found"
-  summary+=("$line")
-  echo "$line"
-  if [ "$status" -ne 0 ] || [ "$found" -ne 0 ]; then
+  echo "$target: ${runs:-?} executions in ${seconds} s, corpus $corpus_size inputs, findings $found" \
+    >"$work_dir/$target.summary"
+  if [ "$status" -eq 0 ] && [ "$found" -eq 0 ]; then
+    echo ok >"$work_dir/$target.result"
+  else
+    echo "failed (exit status $status)" >"$work_dir/$target.result"
+  fi
+}
+
+# The targets run side by side, one per core (each fuzzer is a single process).
+jobs="$(deepnet_jobs)"
+mkdir -p "$work_dir"
+deepnet_log "${targets[*]}: ${seconds} s each, $jobs at a time"
+for target in "${targets[@]}"; do
+  rm -f "$work_dir/$target.summary" "$work_dir/$target.result"
+  while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; done
+  run_target "$target" &
+done
+wait
+
+summary=()
+failed=()
+for target in "${targets[@]}"; do
+  result="$(cat "$work_dir/$target.result" 2>/dev/null || echo "failed (no result)")"
+  summary+=("$(cat "$work_dir/$target.summary" 2>/dev/null || echo "$target: no summary")")
+  if [ "$result" != ok ]; then
     failed+=("$target")
-    echo "error: $target failed (exit status $status); the end of its log:" >&2
-    tail -n 60 "$log" >&2
-    find "$artifacts" -type f -printf 'finding: %p\n' >&2
+    echo "error: $target $result; the end of its log:" >&2
+    tail -n 60 "$work_dir/$target.log" >&2
+    find "$work_dir/artifacts/$target" -type f -printf 'finding: %p\n' >&2
   fi
 done
 

@@ -34,22 +34,37 @@ declare -A arguments=(
 )
 log_dir="$build_dir/valgrind"
 mkdir -p "$log_dir"
-failed=()
-for example in "${examples[@]}"; do
+
+# Runs one example under valgrind; its exit status goes to <log dir>/<example>.result.
+run_example() {
+  local example="$1" args status=0 start=$SECONDS
   read -r -a args <<<"${arguments[$example]}"
-  log="$log_dir/$example.log"
-  start=$SECONDS
-  status=0
-  deepnet_run valgrind --error-exitcode=1 --leak-check=full \
+  valgrind --error-exitcode=1 --leak-check=full \
     --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
     --log-file="$log_dir/$example.valgrind" \
-    "$build_dir/examples/$example" "${args[@]}" >"$log" 2>&1 || status=$?
+    "$build_dir/examples/$example" "${args[@]}" >"$log_dir/$example.log" 2>&1 || status=$?
   echo "$example ${args[*]}: exit status $status, $((SECONDS - start)) s"
-  if [ "$status" -ne 0 ]; then
+  echo "$status" >"$log_dir/$example.result"
+}
+
+# The examples run side by side, one per core (valgrind runs a program on one thread).
+jobs="$(deepnet_jobs)"
+for example in "${examples[@]}"; do
+  rm -f "$log_dir/$example.result"
+  while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; done
+  printf '+ valgrind ... %s %s\n' "$build_dir/examples/$example" "${arguments[$example]}" >&2
+  run_example "$example" &
+done
+wait
+
+failed=()
+for example in "${examples[@]}"; do
+  status="$(cat "$log_dir/$example.result" 2>/dev/null || echo "no result")"
+  if [ "$status" != 0 ]; then
     failed+=("$example")
-    echo "error: $example under valgrind; its report:" >&2
-    cat "$log_dir/$example.valgrind" >&2
-    tail -n 20 "$log" >&2
+    echo "error: $example under valgrind (exit status $status); its report:" >&2
+    cat "$log_dir/$example.valgrind" >&2 || true
+    tail -n 20 "$log_dir/$example.log" >&2 || true
   else
     grep -h "ERROR SUMMARY" "$log_dir/$example.valgrind" || true
   fi

@@ -71,7 +71,7 @@ TEST_CASE("Random: normal() has mean 0 and standard deviation 1", "[random]") {
   CHECK(std::abs(sd - 1.0) < 0.01);
 }
 
-TEST_CASE("Random: below(n) stays in [0, n) and hits every value about equally", "[random]") {
+TEST_CASE("Random: below(n) stays in 0..n-1 and hits every value about equally", "[random]") {
   Random random(7);
   std::vector<int> counts(6, 0);
   int out_of_range = 0;

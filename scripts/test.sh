@@ -4,7 +4,7 @@
 #   2. configures a Release build with warnings as errors into build/ (or $DEEPNET_BUILD_DIR),
 #   3. builds everything on all cores,
 #   4. runs ctest in parallel; arguments go to ctest, e.g. `scripts/test.sh -L unit`
-#      or `scripts/test.sh -R test_loss`.
+#      or `scripts/test.sh -R test_model` (one test executable; see tests/CMakeLists.txt).
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh

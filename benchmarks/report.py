@@ -224,21 +224,27 @@ def main():
             "the network is built to the end of the epoch; the data set is excluded.")
         add("")
 
+    # A value that rounds to the goal at two decimals gets a third, so that "not met" never
+    # shows the goal's own number.
+    def near(value, goal):
+        return "%.3fx" % value if "%.2f" % value == "%.2f" % goal else "%.2fx" % value
+
     def goal_at_most(label, value, goal):
         if value is None:
             return "| %s | not measured | ≤ %.2fx | not measured |" % (label, goal)
         if value <= goal:
-            return "| %s | %.2fx | ≤ %.2fx | met |" % (label, value, goal)
-        return ("| %s | %.2fx | ≤ %.2fx | **not met**: %.0f%% over (%.0f%% less needed) |"
-                % (label, value, goal, (value / goal - 1) * 100, (1 - goal / value) * 100))
+            return "| %s | %s | ≤ %.2fx | met |" % (label, near(value, goal), goal)
+        return ("| %s | %s | ≤ %.2fx | **not met**: %.1f%% over (%.1f%% less needed) |"
+                % (label, near(value, goal), goal, (value / goal - 1) * 100,
+                   (1 - goal / value) * 100))
 
     def goal_at_least(label, value, goal):
         if value is None:
             return "| %s | not measured | ≥ %.2fx | not measured |" % (label, goal)
         if value >= goal:
-            return "| %s | %.2fx | ≥ %.2fx | met |" % (label, value, goal)
-        return "| %s | %.2fx | ≥ %.2fx | **not met**: %.0f%% short |" % (
-            label, value, goal, (1 - value / goal) * 100)
+            return "| %s | %s | ≥ %.2fx | met |" % (label, near(value, goal), goal)
+        return "| %s | %s | ≥ %.2fx | **not met**: %.1f%% short |" % (
+            label, near(value, goal), goal, (1 - value / goal) * 100)
 
     w1, w2, w3 = rows.get(("W1", 1), {}), rows.get(("W2", 1), {}), rows.get(("W3", 1), {})
     w2_2 = rows.get(("W2", 2), {})

@@ -215,7 +215,7 @@ TEST_CASE("crc32: the CRC-32 of ZIP, with its check value, and continued over pi
   CHECK(crc32("56789", 5, crc32("1234", 4)) == 0xCBF43926u);
 }
 
-TEST_CASE("npz_keys: W1, b1, ..., WL, bL; gamma, beta and running statistics with batch norm",
+TEST_CASE("npz_keys: W1, b1, ..., WL, bL, then gamma, beta and running statistics with batch norm",
           "[npz]") {
   DeepNet<double> net({4, 5, 3, 1});
   CHECK(deepnet::npz_keys(net) == std::vector<std::string>{"W1", "b1", "W2", "b2", "W3", "b3"});

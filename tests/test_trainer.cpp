@@ -311,7 +311,7 @@ TEST_CASE("fit: the progress line prints one plain line per epoch off a terminal
   CHECK_THAT(lines, Contains("\nepoch 10/10 "));
 }
 
-TEST_CASE("fit: diagnostics record per-layer statistics; dead ReLUs are counted",
+TEST_CASE("fit: diagnostics record per-layer statistics and count dead ReLUs",
           "[trainer][diagnostics]") {
   const Blobs data(3, 20, 16);
   DeepNet<double> net({3, 4, 1});

@@ -5,7 +5,7 @@
 #         documentation's checks, which only rebuild the same code in other projects) built with
 #         the `asan-ubsan` preset of CMakePresets.json: clang, AddressSanitizer (with
 #         LeakSanitizer) and UndefinedBehaviorSanitizer, -O1 -g1 (line tables)
-#   tsan  test_concurrency, built with the `tsan` preset: ThreadSanitizer (the system's c++)
+#   tsan  test_concurrency, built with the `tsan` preset: clang, ThreadSanitizer
 #
 #   scripts/sanitize.sh            both
 #   scripts/sanitize.sh asan       one of them; further arguments go to ctest

@@ -1,10 +1,16 @@
 // Replaces the global allocation functions with malloc and free plus two counters (see
-// allocations.hpp). Its own translation unit: a program may replace them only once.
+// allocations.hpp). Its own translation unit: a program may replace them only once. The test
+// at the end checks the counters themselves: "allocates nothing" is only proved by a counter
+// that does see allocations.
 #include "support/allocations.hpp"
+
+#include <catch2/catch.hpp>
 
 #include <atomic>
 #include <cstdlib>
+#include <memory>
 #include <new>
+#include <vector>
 
 namespace {
 std::atomic<long> g_count{0};
@@ -54,4 +60,33 @@ void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
 }
 void operator delete(void* memory, const std::nothrow_t&) noexcept {
   std::free(memory);
+}
+
+namespace {
+// Each allocation escapes through `g_seen`, so that the compiler may not elide it.
+void* volatile g_seen = nullptr;
+}  // namespace
+
+TEST_CASE("test support: the counting operator new sees every form of new", "[support]") {
+  const long before = deepnet_test::allocation_count();
+  deepnet_test::reset_largest_allocation();
+  {
+    const auto one = std::make_unique<double>(1.0);
+    g_seen = one.get();
+  }
+  {
+    std::vector<char> large(123457);
+    g_seen = large.data();
+  }
+  {
+    const std::unique_ptr<int> quiet(new (std::nothrow) int(3));
+    g_seen = quiet.get();
+  }
+  const long counted = deepnet_test::allocation_count() - before;
+  const std::size_t largest = deepnet_test::largest_allocation();
+  deepnet_test::reset_largest_allocation();
+  const std::size_t after_reset = deepnet_test::largest_allocation();
+  CHECK(counted == 3);
+  CHECK(largest == 123457);
+  CHECK(after_reset == 0);
 }

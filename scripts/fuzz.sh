@@ -90,7 +90,7 @@ mkdir -p "$work_dir"
 deepnet_log "${targets[*]}: ${seconds} s each, $jobs at a time"
 for target in "${targets[@]}"; do
   rm -f "$work_dir/$target.summary" "$work_dir/$target.result"
-  while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; done
+  deepnet_wait_for_slot "$jobs"
   run_target "$target" &
 done
 wait

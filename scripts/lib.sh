@@ -5,6 +5,7 @@
 #   deepnet_apt_get ARGS...               apt-get ARGS as root (through sudo when not root)
 #   deepnet_require_packages PKG...       installs the Debian packages that are missing
 #   deepnet_jobs                          prints the number of cores
+#   deepnet_wait_for_slot N               waits until fewer than N background jobs run
 #   deepnet_configure BUILD_DIR           configures deepnet into BUILD_DIR for tests and demos
 #
 # DEEPNET_APT_UPDATED=1 in the environment says that `apt-get update` has already run.
@@ -60,6 +61,12 @@ deepnet_require_packages() {
 
 deepnet_jobs() {
   nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2
+}
+
+# For scripts that start single-threaded jobs in the background, one per core: each job
+# reports its own result in a file, so their exit statuses are not collected here.
+deepnet_wait_for_slot() {
+  while [ "$(jobs -rp | wc -l)" -ge "$1" ]; do wait -n || true; done
 }
 
 # One configuration for both the tests and the demo, so that they can share a build directory.

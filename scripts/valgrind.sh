@@ -51,7 +51,7 @@ run_example() {
 jobs="$(deepnet_jobs)"
 for example in "${examples[@]}"; do
   rm -f "$log_dir/$example.result"
-  while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; done
+  deepnet_wait_for_slot "$jobs"
   printf '+ valgrind ... %s %s\n' "$build_dir/examples/$example" "${arguments[$example]}" >&2
   run_example "$example" &
 done

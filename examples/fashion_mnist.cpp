@@ -45,7 +45,7 @@
 //   model disagrees, 2 for a mistake on the command line, 77 when the dataset is not there (the
 //   status test suites use for "skipped").
 
-#include <deepnet/data.hpp>
+#include <deepnet/tools/data.hpp>
 #include <deepnet/deepnet.hpp>
 #include <deepnet/io/idx.hpp>
 

@@ -6,7 +6,7 @@
 // Everything is deterministic: running it again writes the same files. fuzz/corpus/ holds its
 // output; scripts/fuzz.sh --seeds regenerates it.
 #include <deepnet/deepnet.hpp>
-#include <deepnet/serialize.hpp>
+#include <deepnet/io/model_file.hpp>
 
 #if DEEPNET_HAVE_ZLIB
 #include <zlib.h>

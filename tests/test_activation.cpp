@@ -2,7 +2,7 @@
 // differences of g, the fused bias pass, and the softmax Jacobian-vector product.
 #include "support/test_support.hpp"
 
-#include <deepnet/activation.hpp>
+#include <deepnet/core/activation.hpp>
 
 #include <cmath>
 

@@ -2,8 +2,8 @@
 // set applied to another set), and the split that search.hpp uses too.
 #include "support/test_support.hpp"
 
-#include <deepnet/data.hpp>
-#include <deepnet/search.hpp>
+#include <deepnet/tools/data.hpp>
+#include <deepnet/tools/search.hpp>
 
 #include <cmath>
 #include <cstdint>

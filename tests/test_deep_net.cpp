@@ -2,7 +2,7 @@
 // every bad input with its message, prediction, classification, fit and determinism.
 #include "support/test_support.hpp"
 
-#include <deepnet/deep_net.hpp>
+#include <deepnet/core/deep_net.hpp>
 
 #include <cmath>
 #include <limits>

@@ -3,7 +3,7 @@
 // (the notes' algorithm written independently). Relative tolerance 1e-12 in double.
 #include "support/test_support.hpp"
 
-#include <deepnet/deep_net.hpp>
+#include <deepnet/core/deep_net.hpp>
 
 #include "support/golden.hpp"
 

@@ -3,7 +3,7 @@
 // right layer and symbol, and refuses to pass when both gradients are zero.
 #include "support/test_support.hpp"
 
-#include <deepnet/gradient_check.hpp>
+#include <deepnet/tools/gradient_check.hpp>
 
 using Catch::Matchers::Contains;
 using deepnet::Activation;

@@ -2,8 +2,8 @@
 // for bit, has the spread it promises, and a seed always gives the same network.
 #include "support/test_support.hpp"
 
-#include <deepnet/deep_net.hpp>
-#include <deepnet/init.hpp>
+#include <deepnet/core/deep_net.hpp>
+#include <deepnet/core/init.hpp>
 
 #include <cmath>
 

@@ -3,7 +3,7 @@
 // against the same formula written with plain Eigen expressions.
 #include "support/test_support.hpp"
 
-#include <deepnet/layer.hpp>
+#include <deepnet/core/layer.hpp>
 
 using deepnet::Activation;
 using deepnet::Index;

@@ -6,7 +6,7 @@
 #include "support/test_support.hpp"
 
 #include <deepnet/deepnet.hpp>
-#include <deepnet/serialize.hpp>
+#include <deepnet/io/model_file.hpp>
 
 #include <cstdint>
 #include <cstring>

@@ -2,7 +2,7 @@
 // the gradient that starts backpropagation, and the validation of Y.
 #include "support/test_support.hpp"
 
-#include <deepnet/loss.hpp>
+#include <deepnet/core/loss.hpp>
 
 #include <cmath>
 #include <limits>

@@ -6,8 +6,8 @@
 
 #include "support/allocations.hpp"
 
-#include <deepnet/deep_net.hpp>
-#include <deepnet/trainer.hpp>
+#include <deepnet/core/deep_net.hpp>
+#include <deepnet/training/trainer.hpp>
 
 #ifndef EIGEN_RUNTIME_NO_MALLOC
 #error "this test must be built with EIGEN_RUNTIME_NO_MALLOC"

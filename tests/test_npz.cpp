@@ -6,7 +6,7 @@
 #include "support/temp_dir.hpp"
 #include "support/test_support.hpp"
 
-#include <deepnet/npz.hpp>
+#include <deepnet/io/npz.hpp>
 
 #include <cmath>
 #include <cstdint>

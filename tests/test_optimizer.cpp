@@ -3,9 +3,9 @@
 // the learning-rate schedules.
 #include "support/test_support.hpp"
 
-#include <deepnet/deep_net.hpp>
-#include <deepnet/optimizer.hpp>
-#include <deepnet/schedule.hpp>
+#include <deepnet/core/deep_net.hpp>
+#include <deepnet/training/optimizer.hpp>
+#include <deepnet/training/schedule.hpp>
 
 #include <cmath>
 #include <memory>

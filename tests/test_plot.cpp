@@ -6,8 +6,8 @@
 
 #include "support/files.hpp"
 
-#include <deepnet/deep_net.hpp>
-#include <deepnet/plot.hpp>
+#include <deepnet/core/deep_net.hpp>
+#include <deepnet/tools/plot.hpp>
 
 #include <algorithm>
 #include <cmath>

@@ -2,7 +2,7 @@
 // reference (tests/fixtures/generate.py, written from the published algorithms) produced.
 #include "support/test_support.hpp"
 
-#include <deepnet/random.hpp>
+#include <deepnet/core/random.hpp>
 
 #include <cmath>
 #include <cstdint>

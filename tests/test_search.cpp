@@ -2,7 +2,7 @@
 // validation split and by k-fold cross-validation, failed trials, the table, bad inputs.
 #include "support/test_support.hpp"
 
-#include <deepnet/search.hpp>
+#include <deepnet/tools/search.hpp>
 
 #include <algorithm>
 #include <cmath>

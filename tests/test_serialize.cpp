@@ -8,7 +8,7 @@
 #include "support/files.hpp"
 #include "support/temp_dir.hpp"
 
-#include <deepnet/serialize.hpp>
+#include <deepnet/io/model_file.hpp>
 
 #include <algorithm>
 #include <cerrno>

@@ -2,8 +2,8 @@
 // names the layer, the symbol, the actual and the expected shape, and why.
 #include "support/test_support.hpp"
 
-#include <deepnet/deep_net.hpp>
-#include <deepnet/shape_check.hpp>
+#include <deepnet/core/deep_net.hpp>
+#include <deepnet/core/shape_check.hpp>
 
 using Catch::Matchers::Contains;
 using deepnet::DeepNet;

@@ -1,7 +1,7 @@
 // Built without NDEBUG: backward runs the shape checker on every matrix after it finishes.
 #include "support/test_support.hpp"
 
-#include <deepnet/deep_net.hpp>
+#include <deepnet/core/deep_net.hpp>
 
 #ifdef NDEBUG
 #error "this test must be compiled without NDEBUG"

@@ -3,9 +3,9 @@
 // through fit, validation, early stopping, callbacks, the progress line, diagnostics and CSV.
 #include "support/test_support.hpp"
 
-#include <deepnet/deep_net.hpp>
-#include <deepnet/early_stopping.hpp>
-#include <deepnet/trainer.hpp>
+#include <deepnet/core/deep_net.hpp>
+#include <deepnet/training/early_stopping.hpp>
+#include <deepnet/training/trainer.hpp>
 
 #include <cmath>
 #include <numeric>

@@ -1,67 +1,9 @@
 /// \file dropout.hpp
-/// Inverted dropout (course 2, week 1): while training, each unit of a hidden layer is kept
-/// with probability keep_prob and its activation divided by keep_prob, so that the expected
-/// value of A is unchanged and prediction needs no rescaling:
-///
-///   D = (U < keep_prob),  A := D * A / keep_prob       (forward, U uniform in [0, 1))
-///   dA := D * dA / keep_prob                           (backward: the same units, same scale)
-///
-/// The mask is drawn from the network's `Random`, in column-major order (example by example),
-/// so a seed reproduces it; prediction never drops anything.
+/// Moved to <deepnet/core/dropout.hpp>. This header stays so that existing `#include` lines keep
+/// compiling; new code includes <deepnet/core/dropout.hpp> (or <deepnet/deepnet.hpp>).
 #ifndef DEEPNET_DROPOUT_HPP
 #define DEEPNET_DROPOUT_HPP
 
-#include "config.hpp"
-#include "random.hpp"
-
-namespace deepnet {
-
-/// The dropout part of a layer: keep_prob and the mask D of the last training batch.
-template <class Scalar>
-class Dropout {
- public:
-  using Matrix = deepnet::Matrix<Scalar>;  ///< n x m storage
-  using View = MatrixView<Scalar>;         ///< read-only view of the mask
-  using Span = MatrixSpan<Scalar>;         ///< writable view of a cache
-
-  /// Dropout for n units that keeps every unit (keep_prob = 1: no dropout).
-  explicit Dropout(Index units = 0) : m_units(units) {}
-
-  /// The probability of keeping a unit, in (0, 1]; 1 means no dropout.
-  double keep_prob() const noexcept { return m_keep_prob; }
-  /// True when units are dropped (keep_prob < 1).
-  bool active() const noexcept { return m_keep_prob < 1.0; }
-  /// Sets keep_prob; the caller (DeepNet) checks that it lies in (0, 1].
-  void set_keep_prob(double keep_prob) noexcept { m_keep_prob = keep_prob; }
-
-  /// D of the last training batch, n x m: 1 for a kept unit, 0 for a dropped one.
-  View D() const { return View(m_D.data(), m_units, m_m); }
-
-  /// Draws D and applies it to A (n x m) in place: A := D * A / keep_prob.
-  void forward(Span A, Random& random) {
-    if (A.cols() > m_D.cols()) m_D.resize(m_units, A.cols());
-    m_m = A.cols();
-    // Draw the mask first (the generator is sequential), then scale in one vectorised pass.
-    Span D(m_D.data(), m_units, m_m);
-    for (Index j = 0; j < m_m; ++j) {
-      for (Index i = 0; i < m_units; ++i)
-        D(i, j) = Scalar(random.uniform() < m_keep_prob);
-    }
-    A.array() *= D.array() * static_cast<Scalar>(1.0 / m_keep_prob);
-  }
-
-  /// Applies the mask of the forward pass to dA in place: dA := D * dA / keep_prob.
-  void backward(Span dA) const {
-    dA.array() *= D().array() * static_cast<Scalar>(1.0 / m_keep_prob);
-  }
-
- private:
-  Index m_units;
-  double m_keep_prob = 1.0;
-  Matrix m_D;
-  Index m_m = 0;
-};
-
-}  // namespace deepnet
+#include "core/dropout.hpp"
 
 #endif  // DEEPNET_DROPOUT_HPP

@@ -9,9 +9,9 @@
 #ifndef DEEPNET_TESTS_SUPPORT_FIXTURES_HPP
 #define DEEPNET_TESTS_SUPPORT_FIXTURES_HPP
 
-#include <deepnet/activation.hpp>
+#include <deepnet/core/activation.hpp>
 #include <deepnet/config.hpp>
-#include <deepnet/loss.hpp>
+#include <deepnet/core/loss.hpp>
 
 #include <cstdlib>
 #include <fstream>

@@ -5,7 +5,7 @@
 #ifndef DEEPNET_TESTS_SUPPORT_GOLDEN_HPP
 #define DEEPNET_TESTS_SUPPORT_GOLDEN_HPP
 
-#include <deepnet/deep_net.hpp>
+#include <deepnet/core/deep_net.hpp>
 
 #include <catch2/catch.hpp>
 

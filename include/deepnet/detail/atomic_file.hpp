@@ -1,4 +1,4 @@
-/// \file atomic_file.hpp
+/// \file detail/atomic_file.hpp
 /// Replacing a file all at once, for `save` (model files) and `save_npz` (`.npz` archives):
 /// the bytes go to a new temporary file next to the target, which is flushed to disk and
 /// renamed over it, so the target holds either its old contents or the complete new ones,

@@ -1,4 +1,4 @@
-/// \file bytes.hpp
+/// \file detail/bytes.hpp
 /// Little-endian encoding for the file formats (model files, `.npz` archives): unsigned
 /// integers of 1 to 8 bytes, and float32 and float64 values by their IEEE-754 bit patterns.
 /// Every value is written and read one byte at a time, least significant first, so a file is

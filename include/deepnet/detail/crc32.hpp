@@ -1,4 +1,4 @@
-/// \file crc32.hpp
+/// \file detail/crc32.hpp
 /// CRC-32 as ZIP, gzip, PNG and zlib compute it (reflected polynomial 0xEDB88320, initial value
 /// and final XOR 0xFFFFFFFF), from a 256-entry table built at compile time.
 /// Check value: crc32("123456789") = 0xCBF43926.

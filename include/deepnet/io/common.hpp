@@ -1,12 +1,12 @@
-/// \file common.hpp
+/// \file io/common.hpp
 /// What the dataset loaders (io/idx.hpp, io/csv.hpp) share: the limit on how much data they
 /// read (LoadLimits), and opening a file with a FormatError that names it when that fails.
 #ifndef DEEPNET_IO_COMMON_HPP
 #define DEEPNET_IO_COMMON_HPP
 
 #include "../config.hpp"
+#include "../detail/option.hpp"
 #include "../errors.hpp"
-#include "../options.hpp"
 
 #include <cerrno>
 #include <cstdint>

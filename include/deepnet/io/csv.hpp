@@ -1,4 +1,4 @@
-/// \file csv.hpp
+/// \file io/csv.hpp
 /// Loads a table of numbers from a CSV file into the layout of the notes: each row of the file
 /// is one example, so it becomes one column of X; one column of the file holds the labels and
 /// every other column is a feature.
@@ -26,8 +26,8 @@
 #define DEEPNET_IO_CSV_HPP
 
 #include "../config.hpp"
+#include "../detail/option.hpp"
 #include "../errors.hpp"
-#include "../options.hpp"
 #include "common.hpp"
 
 #include <charconv>

@@ -1,4 +1,4 @@
-/// \file idx.hpp
+/// \file io/idx.hpp
 /// Loads IDX files, the format of MNIST, Fashion-MNIST, EMNIST and their kin, plain or
 /// gzip-compressed, into the layout of the notes: one column per example.
 ///

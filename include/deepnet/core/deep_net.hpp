@@ -1,0 +1,623 @@
+/// \file core/deep_net.hpp
+/// DeepNet<Scalar>: L layers stacked as in the notes, with the vectorised forward loop over
+/// l = 1..L, the backward loop over l = L..1, gradient descent, and the shape checker.
+#ifndef DEEPNET_CORE_DEEP_NET_HPP
+#define DEEPNET_CORE_DEEP_NET_HPP
+
+#include "../config.hpp"
+#include "../detail/gemm.hpp"
+#include "../detail/input.hpp"
+#include "../errors.hpp"
+#include "../training/fit_options.hpp"
+#include "../training/history.hpp"
+#include "../training/optimizer.hpp"
+#include "activation.hpp"
+#include "init.hpp"
+#include "layer.hpp"
+#include "loss.hpp"
+#include "random.hpp"
+#include "shape_check.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <limits>
+#include <ostream>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace deepnet {
+
+template <class Scalar>
+class DeepNet;
+template <class Scalar>
+class Trainer;
+
+/// Buffers for `DeepNet::predict(X, workspace)`: they grow to the largest batch seen and are
+/// reused, so prediction allocates nothing once warmed up.
+template <class Scalar>
+class PredictionWorkspace {
+ public:
+  /// A[L] of the last prediction, n[L] x m.
+  MatrixView<Scalar> A() const { return MatrixView<Scalar>(m_A[m_last].data(), m_units, m_m); }
+  /// The pre-activation of the output layer in the last prediction (Z[L], or Z_tilde[L] with
+  /// batch normalisation), n[L] x m: what the cost is computed from.
+  MatrixView<Scalar> Z() const { return MatrixView<Scalar>(m_Z.data(), m_units, m_m); }
+
+ private:
+  friend class DeepNet<Scalar>;
+  void reserve(Index size) {
+    if (m_Z.size() < size) {
+      m_Z.resize(size);
+      m_A[0].resize(size);
+      m_A[1].resize(size);
+    }
+  }
+  Vector<Scalar> m_Z;
+  Vector<Scalar> m_A[2];  // A[l] alternates between the two
+  detail::GemmWorkspace<Scalar> m_gemm;
+  Index m_units = 0, m_m = 0, m_last = 0;
+};
+
+/// An L-layer fully connected network. Examples are columns: X = A[0] is n[0] x m.
+///
+/// Typical use, the course's loop written out:
+/// \code
+///   deepnet::DeepNet<> net({12288, 20, 7, 5, 1});     // ReLU hidden layers, Sigmoid output
+///   net.initialize(deepnet::Init::ScaledNormal, 1);
+///   for (int i = 0; i < 2500; ++i) {
+///     net.forward(X);                                 // caches Z[l], A[l]
+///     double J = net.cost(Y);
+///     net.backward(Y);                                // fills dZ, dA, dW, db
+///     net.update(0.0075);                             // W := W - alpha dW, b := b - alpha db
+///   }
+/// \endcode
+/// or simply `net.fit(X, Y, FitOptions().learning_rate(0.0075).iterations(2500))`.
+template <class Scalar = double>
+class DeepNet {
+  static_assert(detail::is_supported_scalar<Scalar>,
+                "Scalar must be float or double (long double serves gradient_check)");
+
+ public:
+  using Matrix = deepnet::Matrix<Scalar>;  ///< column-major matrix, one column per example
+  using Vector = deepnet::Vector<Scalar>;  ///< column vector
+  using View = MatrixView<Scalar>;         ///< read-only view of a cache
+  using LayerType = Layer<Scalar>;         ///< the layer type
+
+  /// A network with layer sizes `layer_dims` = {n[0], n[1], ..., n[L]}, `hidden` as the
+  /// activation of layers 1..L-1, `output` as g[L], and the loss that matches the output
+  /// (Sigmoid: BinaryCrossEntropy, Softmax: CategoricalCrossEntropy, else MeanSquaredError).
+  /// W and b start at zero: call `initialize` before training. With L = 1 (`{n[0], 1}`) the
+  /// network is logistic regression and `hidden` is not used.
+  /// \throws ConfigError for fewer than two sizes, a size below 1, a hidden Softmax layer
+  explicit DeepNet(std::vector<Index> layer_dims, Activation hidden = Activation::ReLU,
+                   Activation output = Activation::Sigmoid)
+      : DeepNet(std::move(layer_dims), hidden, output, matching_loss(output)) {}
+
+  /// As above, with the loss chosen explicitly.
+  /// \throws ConfigError also when the loss does not fit the output activation
+  DeepNet(std::vector<Index> layer_dims, Activation hidden, Activation output, Loss loss)
+      : DeepNet(layer_dims, activations_for(layer_dims, hidden, output), loss) {}
+
+  /// A network with one activation per layer: `activations[l-1]` is g[l], l = 1..L.
+  /// \throws ConfigError when there are not L activations, or as above
+  DeepNet(std::vector<Index> layer_dims, const std::vector<Activation>& activations, Loss loss)
+      : m_dims(std::move(layer_dims)), m_loss(loss) {
+    validate_config(activations);
+    m_layers.reserve(m_dims.size() - 1);
+    for (std::size_t l = 1; l < m_dims.size(); ++l) {
+      m_layers.emplace_back(m_dims[l - 1], m_dims[l], activations[l - 1], static_cast<Index>(l));
+    }
+  }
+
+  /// L, the number of layers (the input layer is not counted).
+  Index L() const noexcept { return static_cast<Index>(m_layers.size()); }
+  /// {n[0], n[1], ..., n[L]}.
+  const std::vector<Index>& dims() const noexcept { return m_dims; }
+  /// The loss the network is trained on.
+  Loss loss() const noexcept { return m_loss; }
+  /// m, the number of examples of the last forward pass (0 before the first).
+  Index m() const noexcept { return m_layers.front().m(); }
+
+  /// {g[1], ..., g[L]}.
+  std::vector<Activation> activations() const {
+    std::vector<Activation> result;
+    result.reserve(m_layers.size());
+    for (const LayerType& current : m_layers)
+      result.push_back(current.activation());
+    return result;
+  }
+
+  /// A copy of the network with another scalar type: same architecture, loss, L2 strength,
+  /// dropout and batch normalisation, parameters rounded to NewScalar (no caches, no gradients).
+  template <class NewScalar>
+  DeepNet<NewScalar> cast() const {
+    DeepNet<NewScalar> result(m_dims, activations(), m_loss);
+    for (Index l = 1; l <= L(); ++l)
+      result.layer(l).assign_parameters(layer(l));
+    result.set_l2(m_l2);
+    return result;
+  }
+
+  /// lambda, the strength of L2 regularisation: the cost gains (lambda / 2m) sum_l ||W[l]||^2
+  /// and every dW[l] gains (lambda / m) W[l]. 0 (the default) turns it off.
+  /// \throws ConfigError unless lambda >= 0 and finite
+  void set_l2(double lambda) {
+    if (!(lambda >= 0.0) || !std::isfinite(lambda)) {
+      throw ConfigError("DeepNet::set_l2: lambda must be 0 or more, got " +
+                        detail::number_string(lambda));
+    }
+    m_l2 = lambda;
+  }
+  /// lambda of L2 regularisation (0: none).
+  double l2() const noexcept { return m_l2; }
+
+  /// Inverted dropout on hidden layer l: while training, each unit is kept with probability
+  /// keep_prob (1: no dropout). Prediction never drops units.
+  /// \throws ConfigError for the output layer or keep_prob outside (0, 1];
+  ///         std::out_of_range unless 1 <= l <= L
+  void set_keep_prob(Index l, double keep_prob) {
+    if (l == L() && keep_prob != 1.0) {
+      throw ConfigError("DeepNet::set_keep_prob: layer " + std::to_string(l) +
+                        " is the output layer; dropout is for hidden layers only");
+    }
+    layer(l).set_keep_prob(keep_prob);
+  }
+  /// The same keep_prob for every hidden layer 1..L-1.
+  void set_keep_prob(double keep_prob) {
+    for (Index l = 1; l < L(); ++l)
+      set_keep_prob(l, keep_prob);
+  }
+  /// Seeds the generator of the dropout masks (initialize seeds it too).
+  void set_dropout_seed(std::uint64_t seed) { m_random = Random(seed); }
+
+  /// Turns batch normalisation of layer l on or off (gamma = 1, beta = 0; b becomes unused).
+  /// \throws std::out_of_range unless 1 <= l <= L
+  void set_batch_norm(Index l, bool enabled = true) {
+    layer(l).set_batch_norm(enabled);
+    m_pass = Pass::None;
+  }
+
+  /// Layer l, numbered 1..L as in the notes.
+  /// \throws std::out_of_range unless 1 <= l <= L
+  LayerType& layer(Index l) { return m_layers[layer_index(l)]; }
+  /// Layer l, numbered 1..L as in the notes.
+  /// \throws std::out_of_range unless 1 <= l <= L
+  const LayerType& layer(Index l) const { return m_layers[layer_index(l)]; }
+
+  /// Draws every W[l] with `init` from a generator seeded with `seed`, layer by layer, and sets
+  /// every b[l] to zero. The same seed gives the same bits on every platform.
+  /// The dropout masks are drawn from a second generator, seeded with ~seed.
+  void initialize(Init init, std::uint64_t seed) {
+    Random random(seed);
+    for (LayerType& layer : m_layers) {
+      initialize_weights(init, layer.W(), random);
+      layer.b().setZero();
+      if (layer.has_batch_norm()) layer.set_batch_norm(true);  // gamma = 1, beta = 0
+    }
+    m_random = Random(~seed);
+    m_pass = Pass::None;
+  }
+
+  /// Forward propagation over the m examples of X: for l = 1..L,
+  /// Z[l] = W[l] A[l-1] + b[l] and A[l] = g[l](Z[l]), caching both in layer l.
+  /// X is kept as a view (see detail/input.hpp): keep it alive and unchanged until `backward`.
+  /// \param X n[0] x m, one column per example: a matrix, a block such as
+  ///          `X.middleCols(k, 128)`, a Map, or any expression (which is then copied)
+  /// \return A[L], n[L] x m, valid until the next forward pass
+  /// \throws ShapeError if X does not have n[0] rows or W[l], b[l] lost their shapes;
+  ///         std::invalid_argument if m = 0; DataError if X holds NaN or infinity;
+  ///         NumericalError if the weights turn finite X into NaN or infinity
+  template <class Derived>
+  View forward(const Eigen::MatrixBase<Derived>& X) {
+    check_input(X.rows(), X.cols(), "DeepNet::forward");
+    check_parameters("DeepNet::forward");
+    m_input.bind(X);
+    for (Index l = 1; l <= L(); ++l) {
+      if (l == 1) {
+        layer(1).forward(m_input.X(), m_workspace, &m_random);
+      } else {
+        layer(l).forward(layer(l - 1).A(), m_workspace, &m_random);
+      }
+      check_finite(layer(l).Z(), l, m_input.X(), "DeepNet::forward");
+    }
+    m_pass = Pass::Forward;
+    m_has_gradients = false;  // dZ, dA of an earlier pass describe other examples
+    return layer(L()).A();
+  }
+
+  /// The cost J of the last forward pass against the targets Y (see loss.hpp for formulas).
+  /// \param Y n[L] x m: labels 0/1 (BinaryCrossEntropy), one-hot columns
+  ///          (CategoricalCrossEntropy) or real targets (MeanSquaredError)
+  /// \throws StateError before forward; ShapeError if Y is not n[L] x m;
+  ///         DataError for non-finite values or invalid labels
+  Scalar cost(const Eigen::Ref<const Matrix>& Y) const {
+    check_targets(Y, "DeepNet::cost", true);
+    return cost_of_checked(Y);
+  }
+
+  /// Backward propagation: dA[L], dZ[L] from the loss, then for l = L..1
+  /// dZ[l] = dA[l] * g'[l](Z[l]), dW[l] = (1/m) dZ[l] A[l-1]^T, db[l] = (1/m) sum dZ[l],
+  /// dA[l-1] = W[l]^T dZ[l]. Runs `check_shapes` afterwards in debug builds
+  /// (see DEEPNET_CHECKS_SHAPES_AFTER_BACKWARD).
+  /// \param Y n[L] x m targets, as for `cost`
+  /// \throws as `cost`
+  void backward(const Eigen::Ref<const Matrix>& Y) {
+    check_targets(Y, "DeepNet::backward", true);
+    backward_checked(Y);
+  }
+
+  /// One step of gradient descent: W[l] := W[l] - alpha dW[l], b[l] := b[l] - alpha db[l]
+  /// (gamma, beta likewise under batch normalisation).
+  /// \param learning_rate alpha, positive and finite
+  /// \throws ConfigError for a bad learning rate; StateError unless backward has run since
+  ///         the last update
+  void update(double learning_rate) {
+    GradientDescent<Scalar> descent;
+    update(descent, learning_rate);
+  }
+
+  /// One step of `optimizer` (momentum, RMSProp, Adam, ...) on every parameter.
+  /// \throws as update(learning_rate)
+  void update(Optimizer<Scalar>& optimizer, double learning_rate) {
+    require_learning_rate(learning_rate, "DeepNet::update");
+    if (m_pass != Pass::Backward) {
+      throw StateError(
+          "DeepNet::update needs the gradients of the current weights: call forward(X) and "
+          "backward(Y) before each update");
+    }
+    check_parameters("DeepNet::update");
+    const auto alpha = static_cast<Scalar>(learning_rate);
+    optimizer.begin_step();
+    Index k = 0;
+    for (LayerType& current : m_layers) {
+      current.for_each_parameter([&](const char*, MatrixSpan<Scalar> theta, MatrixSpan<Scalar> g) {
+        optimizer.update(k++, theta, MatrixView<Scalar>(g.data(), g.rows(), g.cols()), alpha);
+      });
+    }
+    m_pass = Pass::None;  // the caches belong to the old weights now
+  }
+
+  /// The shape checker: W, b, then (after a forward pass) Z, A, then (after a backward pass)
+  /// dZ, dA, dW, db of every layer l = 1..L against the shapes of the notes.
+  /// \throws ShapeError at the first mismatch, e.g.
+  ///         `layer 2: dW is 7x20, expected 20x7 (the shape of W)`
+  void check_shapes() const {
+    for (Index l = 1; l <= L(); ++l) {
+      if (m() == 0) {
+        check_parameter_shapes(layer(l), l);
+      } else {
+        check_layer_shapes(layer(l), l, m(), m_has_gradients);
+      }
+    }
+  }
+
+  /// Trains the network: for every epoch, the examples in mini-batches (all of them by
+  /// default: full-batch gradient descent), each step forward, cost, backward and an update by
+  /// the chosen optimizer (see FitOptions and trainer.hpp).
+  /// \param X n[0] x m inputs (kept as a view during the call; other expressions are
+  ///          evaluated once)
+  /// \param Y n[L] x m targets
+  /// \return the cost of every step, and a record of every epoch
+  /// \throws ShapeError, DataError for bad data; ConfigError for bad options;
+  ///         NumericalError if the cost stops being finite
+  template <class DerivedX, class DerivedY>
+  History fit(const Eigen::MatrixBase<DerivedX>& X, const Eigen::MatrixBase<DerivedY>& Y,
+              const FitOptions& options = FitOptions()) {
+    const auto& X_ = viewable(X);
+    const auto& Y_ = viewable(Y);
+    return Trainer<Scalar>(*this, X_.get(), Y_.get(), options).run();
+  }
+
+  /// As above, evaluating the cost and accuracy on a validation set (X_val, Y_val) after every
+  /// epoch; needed for early stopping.
+  template <class DerivedX, class DerivedY, class DerivedXv, class DerivedYv>
+  History fit(const Eigen::MatrixBase<DerivedX>& X, const Eigen::MatrixBase<DerivedY>& Y,
+              const Eigen::MatrixBase<DerivedXv>& X_val, const Eigen::MatrixBase<DerivedYv>& Y_val,
+              const FitOptions& options = FitOptions()) {
+    const auto& X_ = viewable(X);
+    const auto& Y_ = viewable(Y);
+    const auto& Xv = viewable(X_val);
+    const auto& Yv = viewable(Y_val);
+    return Trainer<Scalar>(*this, X_.get(), Y_.get(), Xv.get(), Yv.get(), options).run();
+  }
+
+  /// The output activations A[L] for X, computed in buffers of its own: the training caches
+  /// are left as they were. No dropout; batch normalisation uses its running statistics.
+  /// \param X n[0] x m inputs
+  /// \return A[L], n[L] x m
+  /// \throws as forward
+  Matrix predict(const Eigen::Ref<const Matrix>& X) const {
+    PredictionWorkspace<Scalar> workspace;
+    return predict(X, workspace);
+  }
+
+  /// `predict` into a workspace of the caller's: after the first call with a given m it
+  /// allocates nothing. Safe to call from several threads at once, each with its own workspace.
+  /// \return A[L], n[L] x m, a view into the workspace valid until its next use
+  View predict(const Eigen::Ref<const Matrix>& X, PredictionWorkspace<Scalar>& workspace) const {
+    check_input(X.rows(), X.cols(), "DeepNet::predict");
+    check_parameters("DeepNet::predict");
+    const Index m = X.cols();
+    Index widest = 0;
+    for (const LayerType& current : m_layers)
+      widest = std::max(widest, current.units());
+    workspace.reserve(widest * m);
+    for (Index l = 1; l <= L(); ++l) {
+      const LayerType& current = layer(l);
+      typename LayerType::Span Z(workspace.m_Z.data(), current.units(), m);
+      typename LayerType::Span A(workspace.m_A[l % 2].data(), current.units(), m);
+      if (l == 1) {
+        current.forward_into(X, Z, A, workspace.m_gemm);
+      } else {
+        const Scalar* previous = workspace.m_A[(l - 1) % 2].data();
+        current.forward_into(View(previous, current.inputs(), m), Z, A, workspace.m_gemm);
+      }
+      check_finite(View(Z.data(), Z.rows(), Z.cols()), l, X, "DeepNet::predict");
+    }
+    workspace.m_units = m_dims.back();
+    workspace.m_m = m;
+    workspace.m_last = L() % 2;
+    return workspace.A();
+  }
+
+  /// Class labels for X: for a Sigmoid output, 1 where A[L] > 0.5 and 0 elsewhere (n[L] x m);
+  /// for a Softmax output, the row of the largest activation in each column (1 x m).
+  /// \throws ConfigError for other outputs (regression has no classes); as predict
+  Labels classify(const Eigen::Ref<const Matrix>& X) const {
+    const Activation g = layer(L()).activation();
+    if (g != Activation::Sigmoid && g != Activation::Softmax) {
+      throw ConfigError(
+          "DeepNet::classify needs a Sigmoid or Softmax output layer; this network's is " +
+          to_string(g) + " (a regression output): use predict");
+    }
+    return labels_of(predict(X), g);
+  }
+
+  /// The fraction of correct predictions, in [0, 1]: entries of classify(X) equal to Y for a
+  /// Sigmoid output, columns whose predicted class is the 1 of Y for a Softmax output.
+  /// \param Y n[L] x m labels (0/1, or one-hot columns)
+  /// \throws ShapeError if Y is not n[L] x m; DataError for invalid labels; as classify
+  double accuracy(const Eigen::Ref<const Matrix>& X, const Eigen::Ref<const Matrix>& Y) const {
+    const Index n_L = m_dims.back();
+    if (Y.rows() != n_L || Y.cols() != X.cols()) {
+      throw ShapeError("DeepNet::accuracy", L(), "Y", Y.rows(), Y.cols(), n_L, X.cols(),
+                       shape_of_output());
+    }
+    const Labels predicted = classify(X);
+    const Activation g = layer(L()).activation();
+    validate_targets<Scalar>(
+        g == Activation::Softmax ? Loss::CategoricalCrossEntropy : Loss::BinaryCrossEntropy, Y,
+        "DeepNet::accuracy");
+    const Labels truth = labels_of(Y, g);
+    return static_cast<double>((predicted.array() == truth.array()).count()) /
+           static_cast<double>(truth.size());
+  }
+
+ private:
+  template <class>
+  friend class Trainer;
+
+  enum class Pass { None, Forward, Backward };
+
+  // A matrix, block or Map of Scalar as it is; anything else evaluated once into a Matrix.
+  template <class Derived>
+  struct Viewable {
+    const Derived& data;
+    const Derived& get() const { return data; }
+  };
+  struct Evaluated {
+    Matrix data;
+    const Matrix& get() const { return data; }
+  };
+  template <class Derived>
+  static auto viewable(const Eigen::MatrixBase<Derived>& M) {
+    if constexpr (detail::is_viewable_input<Derived, Scalar>) {
+      return Viewable<Derived>{M.derived()};
+    } else {
+      return Evaluated{M.template cast<Scalar>()};
+    }
+  }
+
+  static std::vector<Activation> activations_for(const std::vector<Index>& layer_dims,
+                                                 Activation hidden, Activation output) {
+    if (layer_dims.size() < 2) return {};  // validate_config reports it
+    std::vector<Activation> activations(layer_dims.size() - 1, hidden);
+    activations.back() = output;
+    return activations;
+  }
+
+  void validate_config(const std::vector<Activation>& activations) const {
+    if (m_dims.size() < 2) {
+      throw ConfigError(
+          "layer_dims needs at least two sizes {n[0], n[1]} (the inputs and the "
+          "output layer), got " +
+          std::to_string(m_dims.size()));
+    }
+    for (std::size_t l = 0; l < m_dims.size(); ++l) {
+      if (m_dims[l] < 1) {
+        throw ConfigError("layer_dims[" + std::to_string(l) + "] = n[" + std::to_string(l) +
+                          "] is " + std::to_string(m_dims[l]) +
+                          "; every layer, and the input, needs at least one unit");
+      }
+    }
+    // Every byte of the parameters must be countable by an Index: W[l] alone, and W and b of
+    // all layers together. Checked by division, so that no product overflows on the way.
+    const Index max_count = std::numeric_limits<Index>::max() / Index(sizeof(Scalar));
+    Index total = 0;
+    for (std::size_t l = 1; l < m_dims.size(); ++l) {
+      if (m_dims[l] > max_count / m_dims[l - 1]) {
+        throw ConfigError("layer " + std::to_string(l) + ": W would have n[" + std::to_string(l) +
+                          "] x n[" + std::to_string(l - 1) + "] = " + std::to_string(m_dims[l]) +
+                          " x " + std::to_string(m_dims[l - 1]) +
+                          " entries, more than an index can count in bytes");
+      }
+      const Index count = m_dims[l] * m_dims[l - 1];
+      if (count > max_count - total || m_dims[l] > max_count - total - count) {
+        throw ConfigError("layer_dims " + dims_string(m_dims) + ": the parameters of layers 1.." +
+                          std::to_string(l) + " would take more bytes than an index can count");
+      }
+      total += count + m_dims[l];
+    }
+    const std::size_t L = m_dims.size() - 1;
+    if (activations.size() != L) {
+      throw ConfigError("need one activation per layer: " + std::to_string(L) + " layers, got " +
+                        std::to_string(activations.size()) + " activations");
+    }
+    for (std::size_t l = 0; l < L; ++l) {
+      require_valid(activations[l]);
+      if (l + 1 < L && activations[l] == Activation::Softmax) {
+        throw ConfigError("layer " + std::to_string(l + 1) +
+                          ": Softmax is for the output layer only (it turns the outputs into "
+                          "class probabilities); use ReLU, Tanh or another activation here");
+      }
+    }
+    require_compatible(activations.back(), m_loss);
+  }
+
+  std::size_t layer_index(Index l) const {
+    if (l < 1 || l > L()) {
+      throw std::out_of_range("DeepNet::layer(" + std::to_string(l) + "): layers are numbered 1.." +
+                              std::to_string(L()) + " (the input X is A[0], not a layer)");
+    }
+    return static_cast<std::size_t>(l - 1);
+  }
+
+  void check_input(Index rows, Index cols, const char* where) const {
+    if (rows != m_dims.front()) {
+      throw ShapeError(
+          where, 0, "X", rows, cols, m_dims.front(), cols,
+          "n[0] = " + std::to_string(m_dims.front()) + " rows, one column per example");
+    }
+    if (cols == 0) {
+      throw std::invalid_argument(std::string(where) +
+                                  ": X has no columns (m = 0); give at least one example");
+    }
+  }
+
+  void check_parameters(const char* where) const {
+    for (Index l = 1; l <= L(); ++l)
+      check_parameter_shapes(layer(l), l, where);
+    if (layer(L()).keep_prob() != 1.0) {
+      throw ConfigError(std::string(where) + ": layer " + std::to_string(L()) +
+                        " is the output layer; dropout is for hidden layers only");
+    }
+  }
+
+  // cost and backward once Y has passed check_targets (fit checks the values of Y only once).
+  Scalar cost_of_checked(const Eigen::Ref<const Matrix>& Y) const {
+    const LayerType& out = layer(L());
+    Scalar J = deepnet::cost<Scalar>(m_loss, out.pre_activation(), out.A(), Y);
+    if (m_l2 != 0.0) {
+      // + (lambda / 2m) sum_l ||W[l]||^2
+      Scalar squares(0);
+      for (const LayerType& current : m_layers)
+        squares += current.W().squaredNorm();
+      J += static_cast<Scalar>(m_l2) / (Scalar(2) * static_cast<Scalar>(m())) * squares;
+    }
+    return J;
+  }
+
+  // X_T: nullptr, or X^T of the current forward pass (full-batch fit keeps it; see
+  // Layer::backward_parameters).
+  void backward_checked(const Eigen::Ref<const Matrix>& Y, const Matrix* X_T = nullptr) {
+    check_parameters("DeepNet::backward");
+    layer(L()).backward_output(m_loss, Y);
+    for (Index l = L(); l >= 1; --l) {
+      LayerType& current = layer(l);
+      if (l < L()) current.backward_activation();
+      if (l > 1) {
+        typename LayerType::Span dA_prev = layer(l - 1).dA();
+        current.backward_parameters(layer(l - 1).A(), &dA_prev, m_workspace, m_l2);
+      } else {
+        current.backward_parameters(m_input.X(), nullptr, m_workspace, m_l2, X_T);
+      }
+    }
+    m_pass = Pass::Backward;
+    m_has_gradients = true;
+    if (DEEPNET_CHECKS_SHAPES_AFTER_BACKWARD) check_shapes();
+  }
+
+  // The state and the shape of Y always; its values (finite, valid labels) when asked.
+  void check_targets(const Eigen::Ref<const Matrix>& Y, const char* where, bool values) const {
+    if (m_pass == Pass::None || !m_input.bound()) {
+      throw StateError(std::string(where) +
+                       " needs the caches of a forward pass over the current weights: call "
+                       "forward(X) first");
+    }
+    if (Y.rows() != m_dims.back() || Y.cols() != m()) {
+      throw ShapeError(where, L(), "Y", Y.rows(), Y.cols(), m_dims.back(), m(), shape_of_output());
+    }
+    if (values) validate_targets<Scalar>(m_loss, Y, where);
+  }
+
+  // "the shape of A[2]: n[2] x m", the reason given when Y does not fit the output.
+  std::string shape_of_output() const {
+    const std::string l = std::to_string(L());
+    return "the shape of A[" + l + "]: n[" + l + "] x m";
+  }
+
+  static void require_learning_rate(double learning_rate, const char* where) {
+    if (!(learning_rate > 0.0) || !std::isfinite(learning_rate)) {
+      throw ConfigError(std::string(where) +
+                        ": the learning rate must be a positive finite "
+                        "number, got " +
+                        detail::number_string(learning_rate));
+    }
+  }
+
+  /// Throws if Z[l] has a NaN or infinity: DataError naming the entry of X when X is the
+  /// cause, NumericalError naming the layer otherwise.
+  template <class XType>
+  static void check_finite(const View& Z, Index l, const XType& X, const char* where) {
+    if (detail::all_finite(Z)) return;
+    if (l == 1) {
+      for (Index j = 0; j < X.cols(); ++j) {
+        for (Index i = 0; i < X.rows(); ++i) {
+          if (!std::isfinite(X(i, j))) {
+            throw DataError(std::string(where) + ": X(" + std::to_string(i) + ", " +
+                                std::to_string(j) + ") is " + detail::number_string(X(i, j)) +
+                                "; inputs must be finite numbers",
+                            "X", i, j);
+          }
+        }
+      }
+    }
+    throw NumericalError(std::string(where) + ": layer " + std::to_string(l) +
+                             ": Z has NaN or infinite values although its input is finite: W[" +
+                             std::to_string(l) + "] or b[" + std::to_string(l) +
+                             "] hold NaN or infinity, or they grew until Z overflowed "
+                             "(a learning rate too large?)",
+                         l, "Z");
+  }
+
+  template <class Derived>
+  static Labels labels_of(const Eigen::MatrixBase<Derived>& A, Activation g) {
+    if (g == Activation::Sigmoid) {
+      return (A.array() > typename Derived::Scalar(0.5)).template cast<Index>();
+    }
+    Labels labels(1, A.cols());
+    for (Index j = 0; j < A.cols(); ++j)
+      A.col(j).maxCoeff(&labels(0, j));
+    return labels;
+  }
+
+  std::vector<Index> m_dims;
+  Loss m_loss;
+  std::vector<LayerType> m_layers;
+  detail::InputBinding<Scalar> m_input;
+  detail::GemmWorkspace<Scalar> m_workspace;
+  Pass m_pass = Pass::None;
+  bool m_has_gradients = false;
+  double m_l2 = 0.0;
+  Random m_random{~std::uint64_t(0)};  // dropout masks
+};
+
+}  // namespace deepnet
+
+#include "../training/trainer.hpp"  // DeepNet::fit runs a Trainer
+
+#endif  // DEEPNET_CORE_DEEP_NET_HPP

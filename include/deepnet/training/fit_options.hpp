@@ -1,0 +1,87 @@
+/// \file training/fit_options.hpp
+/// The settings of `DeepNet::fit`, as an options object with chained setters:
+/// `FitOptions().learning_rate(0.001).epochs(20).batch_size(128).optimizer(OptimizerSettings::adam())`.
+#ifndef DEEPNET_TRAINING_FIT_OPTIONS_HPP
+#define DEEPNET_TRAINING_FIT_OPTIONS_HPP
+
+#include "../config.hpp"
+#include "../detail/option.hpp"
+#include "history.hpp"
+#include "optimizer.hpp"
+#include "progress.hpp"
+#include "schedule.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <iostream>
+#include <ostream>
+#include <type_traits>
+#include <utility>
+
+namespace deepnet {
+
+/// What a callback tells `fit` to do next.
+enum class Control {
+  Continue,  ///< keep training
+  Stop       ///< stop after this step or epoch; the history keeps what was recorded so far
+};
+
+/// Called after every step (mini-batch) with its number and cost.
+using StepCallback = std::function<Control(const Step&)>;
+/// Called after every epoch with its record.
+using EpochCallback = std::function<Control(const Epoch&)>;
+
+/// Settings of `DeepNet::fit`.
+class FitOptions {
+  /// alpha0, the initial learning rate; must be positive and finite.
+  DEEPNET_OPTION(FitOptions, double, learning_rate, 0.0075)
+  /// Passes over the training set. With the full batch (the default) an epoch is one
+  /// gradient-descent step, so this is also the number of iterations; see `iterations`.
+  DEEPNET_OPTION(FitOptions, Index, epochs, 3000)
+  /// Examples per mini-batch; 0 (the default) uses all m examples in every step.
+  DEEPNET_OPTION(FitOptions, Index, batch_size, 0)
+  /// Shuffle the examples before every epoch of mini-batches (not done for the full batch).
+  DEEPNET_OPTION(FitOptions, bool, shuffle, true)
+  /// Skip the last batch of an epoch when it has fewer than batch_size examples.
+  DEEPNET_OPTION(FitOptions, bool, drop_last, false)
+  /// Seed of the shuffling.
+  DEEPNET_OPTION(FitOptions, std::uint64_t, seed, 0)
+  /// The update rule: gradient descent, momentum, RMSProp or Adam.
+  DEEPNET_OPTION(FitOptions, OptimizerSettings, optimizer, OptimizerSettings::gradient_descent())
+  /// The learning rate as a function of the epoch.
+  DEEPNET_OPTION(FitOptions, Schedule, schedule, Schedule::constant())
+  /// Print "Cost after iteration i: J" (full batch) or "Cost after epoch i: J" every this many
+  /// epochs and after the last; 0 is silent.
+  DEEPNET_OPTION(FitOptions, Index, print_every, 0)
+  /// The progress line (off by default).
+  DEEPNET_OPTION(FitOptions, Progress, progress, Progress::Off)
+  /// A permanent progress line every this many epochs (and after the last); in between the
+  /// line rewrites itself on a terminal (plain output skips those epochs).
+  DEEPNET_OPTION(FitOptions, Index, progress_every, 1)
+  /// Where printing and the progress line go.
+  DEEPNET_OPTION(FitOptions, std::ostream*, out, &std::cout)
+  /// Called after every step; returning Control::Stop ends training.
+  DEEPNET_OPTION(FitOptions, StepCallback, callback, nullptr)
+  /// Called after every epoch; returning Control::Stop ends training.
+  DEEPNET_OPTION(FitOptions, EpochCallback, epoch_callback, nullptr)
+  /// Stop when the validation cost has not improved for this many epochs; 0 never stops.
+  /// Needs a validation set.
+  DEEPNET_OPTION(FitOptions, Index, early_stopping, 0)
+  /// The improvement that counts for early stopping.
+  DEEPNET_OPTION(FitOptions, double, min_delta, 0.0)
+  /// After early stopping, put back the weights of the best epoch.
+  DEEPNET_OPTION(FitOptions, bool, restore_best, true)
+  /// Record per-layer statistics (norms of W and dW, mean and spread of A, dead ReLUs) in
+  /// every epoch's record.
+  DEEPNET_OPTION(FitOptions, bool, diagnostics, false)
+
+ public:
+  /// The course's name for epochs in full-batch gradient descent: sets `epochs`.
+  FitOptions& iterations(Index value) { return epochs(value); }
+  /// The number of epochs.
+  Index iterations() const noexcept { return epochs(); }
+};
+
+}  // namespace deepnet
+
+#endif  // DEEPNET_TRAINING_FIT_OPTIONS_HPP

@@ -1,0 +1,255 @@
+/// \file training/optimizer.hpp
+/// The update rules of the course's second part, behind one small interface. Each sees every
+/// trainable parameter theta (W, b, gamma, beta of every layer) with its gradient g and keeps
+/// its state (v, s) in matrices of theta's shape:
+///
+/// | optimizer         | state and update                                                     |
+/// |-------------------|-----------------------------------------------------------------------|
+/// | `GradientDescent` | theta -= alpha g                                                      |
+/// | `Momentum`        | v = beta v + (1 - beta) g;  theta -= alpha v                          |
+/// | `RMSProp`         | s = beta s + (1 - beta) g^2;  theta -= alpha g / (sqrt(s) + epsilon)  |
+/// | `Adam`            | v, s as above with beta1, beta2; v^ = v / (1 - beta1^t),             |
+/// |                   | s^ = s / (1 - beta2^t);  theta -= alpha v^ / (sqrt(s^) + epsilon)     |
+///
+/// Use one with `net.update(optimizer, alpha)` after `backward`, or through
+/// `FitOptions().optimizer(OptimizerSettings::adam())`.
+#ifndef DEEPNET_TRAINING_OPTIMIZER_HPP
+#define DEEPNET_TRAINING_OPTIMIZER_HPP
+
+#include "../config.hpp"
+#include "../errors.hpp"
+
+#include <cmath>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace deepnet {
+
+/// An update rule. `DeepNet::update(optimizer, alpha)` calls `begin_step` once, then `update`
+/// for every parameter, numbered k = 0, 1, ... in the order of the layers and, within a
+/// layer, of `Layer::for_each_parameter` (W, b or W, gamma, beta).
+template <class Scalar>
+class Optimizer {
+ public:
+  virtual ~Optimizer() = default;
+
+  /// The rule's name, e.g. "Adam".
+  virtual std::string name() const = 0;
+  /// Called once per step, before the updates (Adam counts t here).
+  virtual void begin_step() {}
+  /// Updates parameter k, theta, from its gradient g, with learning rate alpha.
+  virtual void update(Index k, MatrixSpan<Scalar> theta, MatrixView<Scalar> g, Scalar alpha) = 0;
+  /// Forgets the state (v, s, t): the next step starts afresh.
+  virtual void reset() {}
+};
+
+/// theta -= alpha g: plain gradient descent, no state.
+template <class Scalar>
+class GradientDescent : public Optimizer<Scalar> {
+ public:
+  /// "GradientDescent".
+  std::string name() const override { return "GradientDescent"; }
+  /// theta -= alpha g.
+  void update(Index, MatrixSpan<Scalar> theta, MatrixView<Scalar> g, Scalar alpha) override {
+    theta.noalias() -= alpha * g;
+  }
+};
+
+namespace detail {
+
+/// One state matrix per parameter, sized like the parameter at its first update (the only
+/// allocation) and zero at the start.
+template <class Scalar>
+class StateMatrices {
+ public:
+  Matrix<Scalar>& at(Index k, Index rows, Index cols) {
+    if (static_cast<Index>(m_states.size()) <= k) m_states.resize(static_cast<std::size_t>(k + 1));
+    Matrix<Scalar>& state = m_states[static_cast<std::size_t>(k)];
+    if (state.rows() != rows || state.cols() != cols) state = Matrix<Scalar>::Zero(rows, cols);
+    return state;
+  }
+  const Matrix<Scalar>& at(Index k) const { return m_states.at(static_cast<std::size_t>(k)); }
+  void clear() { m_states.clear(); }
+
+ private:
+  std::vector<Matrix<Scalar>> m_states;
+};
+
+inline void require_beta(double beta, const char* name) {
+  if (!(beta >= 0.0 && beta < 1.0)) {
+    throw ConfigError(std::string(name) + " must be in [0, 1), got " + number_string(beta));
+  }
+}
+
+inline void require_epsilon(double epsilon) {
+  if (!(epsilon > 0.0) || !std::isfinite(epsilon)) {
+    throw ConfigError("epsilon must be a positive finite number, got " + number_string(epsilon));
+  }
+}
+
+}  // namespace detail
+
+/// Gradient descent with momentum, in the course's form: v = beta v + (1 - beta) g, an
+/// exponentially weighted average of the gradients; theta -= alpha v.
+template <class Scalar>
+class Momentum : public Optimizer<Scalar> {
+ public:
+  /// \throws ConfigError unless 0 <= beta < 1
+  explicit Momentum(double beta = 0.9) : m_beta(beta) { detail::require_beta(beta, "beta"); }
+  /// "Momentum".
+  std::string name() const override { return "Momentum"; }
+  /// v = beta v + (1 - beta) g; theta -= alpha v.
+  void update(Index k, MatrixSpan<Scalar> theta, MatrixView<Scalar> g, Scalar alpha) override {
+    const auto beta = static_cast<Scalar>(m_beta);
+    Matrix<Scalar>& v = m_v.at(k, theta.rows(), theta.cols());
+    v = beta * v + (Scalar(1) - beta) * g;
+    theta.noalias() -= alpha * v;
+  }
+  void reset() override { m_v.clear(); }
+  /// v of parameter k (after its first update).
+  const Matrix<Scalar>& v(Index k) const { return m_v.at(k); }
+
+ private:
+  double m_beta;
+  detail::StateMatrices<Scalar> m_v;
+};
+
+/// RMSProp: s = beta s + (1 - beta) g^2; theta -= alpha g / (sqrt(s) + epsilon).
+template <class Scalar>
+class RMSProp : public Optimizer<Scalar> {
+ public:
+  /// \throws ConfigError unless 0 <= beta < 1 and epsilon > 0
+  explicit RMSProp(double beta = 0.999, double epsilon = 1e-8) : m_beta(beta), m_epsilon(epsilon) {
+    detail::require_beta(beta, "beta");
+    detail::require_epsilon(epsilon);
+  }
+  /// "RMSProp".
+  std::string name() const override { return "RMSProp"; }
+  /// s = beta s + (1 - beta) g^2; theta -= alpha g / (sqrt(s) + epsilon).
+  void update(Index k, MatrixSpan<Scalar> theta, MatrixView<Scalar> g, Scalar alpha) override {
+    const auto beta = static_cast<Scalar>(m_beta);
+    const auto epsilon = static_cast<Scalar>(m_epsilon);
+    Matrix<Scalar>& s = m_s.at(k, theta.rows(), theta.cols());
+    s.array() = beta * s.array() + (Scalar(1) - beta) * g.array().square();
+    theta.array() -= alpha * g.array() / (s.array().sqrt() + epsilon);
+  }
+  void reset() override { m_s.clear(); }
+  /// s of parameter k (after its first update).
+  const Matrix<Scalar>& s(Index k) const { return m_s.at(k); }
+
+ private:
+  double m_beta, m_epsilon;
+  detail::StateMatrices<Scalar> m_s;
+};
+
+/// Adam (Kingma and Ba, 2015): momentum and RMSProp together, with bias correction for the
+/// first steps, when v and s still lean toward their zero start.
+template <class Scalar>
+class Adam : public Optimizer<Scalar> {
+ public:
+  /// \throws ConfigError unless 0 <= beta1, beta2 < 1 and epsilon > 0
+  explicit Adam(double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8)
+      : m_beta1(beta1), m_beta2(beta2), m_epsilon(epsilon) {
+    detail::require_beta(beta1, "beta1");
+    detail::require_beta(beta2, "beta2");
+    detail::require_epsilon(epsilon);
+  }
+  /// "Adam".
+  std::string name() const override { return "Adam"; }
+  /// t := t + 1.
+  void begin_step() override { ++m_t; }
+  /// v, s as in Momentum and RMSProp; v^ = v / (1 - beta1^t), s^ = s / (1 - beta2^t);
+  /// theta -= alpha v^ / (sqrt(s^) + epsilon).
+  void update(Index k, MatrixSpan<Scalar> theta, MatrixView<Scalar> g, Scalar alpha) override {
+    const auto beta1 = static_cast<Scalar>(m_beta1);
+    const auto beta2 = static_cast<Scalar>(m_beta2);
+    const auto epsilon = static_cast<Scalar>(m_epsilon);
+    const double t = static_cast<double>(m_t > 0 ? m_t : 1);
+    const auto correction1 = static_cast<Scalar>(1.0 - std::pow(m_beta1, t));
+    const auto correction2 = static_cast<Scalar>(1.0 - std::pow(m_beta2, t));
+    Matrix<Scalar>& v = m_v.at(k, theta.rows(), theta.cols());
+    Matrix<Scalar>& s = m_s.at(k, theta.rows(), theta.cols());
+    v.array() = beta1 * v.array() + (Scalar(1) - beta1) * g.array();
+    s.array() = beta2 * s.array() + (Scalar(1) - beta2) * g.array().square();
+    theta.array() -=
+        alpha * (v.array() / correction1) / ((s.array() / correction2).sqrt() + epsilon);
+  }
+  void reset() override {
+    m_v.clear();
+    m_s.clear();
+    m_t = 0;
+  }
+  /// t, the number of steps taken.
+  Index t() const noexcept { return m_t; }
+  /// v of parameter k (after its first update).
+  const Matrix<Scalar>& v(Index k) const { return m_v.at(k); }
+  /// s of parameter k (after its first update).
+  const Matrix<Scalar>& s(Index k) const { return m_s.at(k); }
+
+ private:
+  double m_beta1, m_beta2, m_epsilon;
+  Index m_t = 0;
+  detail::StateMatrices<Scalar> m_v, m_s;
+};
+
+/// Which optimizer `fit` uses, with its settings (FitOptions is not tied to a scalar type;
+/// `make_optimizer` builds the optimizer for the network's).
+struct OptimizerSettings {
+  /// The update rules.
+  enum class Kind { GradientDescent, Momentum, RMSProp, Adam };
+  Kind kind = Kind::GradientDescent;  ///< the rule
+  double beta = 0.9;                  ///< Momentum's beta, or RMSProp's (0.999 by default)
+  double beta1 = 0.9;                 ///< Adam's beta1
+  double beta2 = 0.999;               ///< Adam's beta2
+  double epsilon = 1e-8;              ///< RMSProp's and Adam's epsilon
+
+  /// Plain gradient descent.
+  static OptimizerSettings gradient_descent() { return {}; }
+  /// Momentum with beta.
+  static OptimizerSettings momentum(double beta = 0.9) {
+    OptimizerSettings s;
+    s.kind = Kind::Momentum;
+    s.beta = beta;
+    return s;
+  }
+  /// RMSProp with beta and epsilon.
+  static OptimizerSettings rmsprop(double beta = 0.999, double epsilon = 1e-8) {
+    OptimizerSettings s;
+    s.kind = Kind::RMSProp;
+    s.beta = beta;
+    s.epsilon = epsilon;
+    return s;
+  }
+  /// Adam with beta1, beta2 and epsilon.
+  static OptimizerSettings adam(double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8) {
+    OptimizerSettings s;
+    s.kind = Kind::Adam;
+    s.beta1 = beta1;
+    s.beta2 = beta2;
+    s.epsilon = epsilon;
+    return s;
+  }
+};
+
+/// The optimizer that `settings` describe, for a network of Scalar.
+/// \throws ConfigError for settings out of range
+template <class Scalar>
+std::unique_ptr<Optimizer<Scalar>> make_optimizer(const OptimizerSettings& settings) {
+  using Kind = OptimizerSettings::Kind;
+  switch (settings.kind) {
+    case Kind::GradientDescent:
+      return std::make_unique<GradientDescent<Scalar>>();
+    case Kind::Momentum:
+      return std::make_unique<Momentum<Scalar>>(settings.beta);
+    case Kind::RMSProp:
+      return std::make_unique<RMSProp<Scalar>>(settings.beta, settings.epsilon);
+    case Kind::Adam:
+      return std::make_unique<Adam<Scalar>>(settings.beta1, settings.beta2, settings.epsilon);
+  }
+  throw ConfigError("unknown optimizer");
+}
+
+}  // namespace deepnet
+
+#endif  // DEEPNET_TRAINING_OPTIMIZER_HPP

@@ -1,0 +1,475 @@
+/// \file training/trainer.hpp
+/// The training loop behind `DeepNet::fit`, one epoch at a time: mini-batches (shuffled with
+/// a seed, the last one possibly smaller), an optimizer and a learning-rate schedule, the cost
+/// and accuracy of every epoch, a validation set, early stopping, callbacks, the progress line
+/// and per-layer diagnostics. `fit` is `Trainer(net, X, Y, options).run()`; use a Trainer
+/// directly to step through the epochs yourself.
+#ifndef DEEPNET_TRAINING_TRAINER_HPP
+#define DEEPNET_TRAINING_TRAINER_HPP
+
+#include "../config.hpp"
+#include "../core/deep_net.hpp"
+#include "../core/random.hpp"
+#include "../errors.hpp"
+#include "early_stopping.hpp"
+#include "fit_options.hpp"
+#include "history.hpp"
+#include "optimizer.hpp"
+#include "progress.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <memory>
+#include <numeric>
+#include <string>
+#include <vector>
+
+namespace deepnet {
+
+namespace detail {
+
+/// Correct predictions in A (n[L] x m) against Y: entries for a Sigmoid output (threshold
+/// 0.5), columns for a Softmax output (argmax). `total` receives what was counted.
+template <class Scalar, class YType>
+Index count_correct(MatrixView<Scalar> A, const YType& Y, Activation output, Index& total) {
+  Index correct = 0;
+  if (output == Activation::Sigmoid) {
+    correct = ((A.array() > Scalar(0.5)) == (Y.array() > Scalar(0.5))).count();
+    total = A.size();
+  } else {
+    for (Index j = 0; j < A.cols(); ++j) {
+      Index predicted = 0, truth = 0;
+      A.col(j).maxCoeff(&predicted);
+      Y.col(j).maxCoeff(&truth);
+      if (predicted == truth) ++correct;
+    }
+    total = A.cols();
+  }
+  return correct;
+}
+
+/// A copy of every parameter and running statistic, to go back to the best epoch.
+template <class Scalar>
+class ParameterSnapshot {
+ public:
+  void save(DeepNet<Scalar>& net) {
+    std::size_t k = 0;
+    visit(net, [&](MatrixSpan<Scalar> value) {
+      if (m_values.size() <= k) m_values.emplace_back();
+      m_values[k++] = value;
+    });
+  }
+  void restore(DeepNet<Scalar>& net) const {
+    std::size_t k = 0;
+    visit(net, [&](MatrixSpan<Scalar> value) { value = m_values.at(k++); });
+  }
+  bool empty() const noexcept { return m_values.empty(); }
+
+ private:
+  template <class Visit>
+  static void visit(DeepNet<Scalar>& net, Visit&& each) {
+    for (Index l = 1; l <= net.L(); ++l) {
+      Layer<Scalar>& layer = net.layer(l);
+      layer.for_each_parameter(
+          [&](const char*, MatrixSpan<Scalar> theta, MatrixSpan<Scalar>) { each(theta); });
+      if (layer.has_batch_norm()) {
+        auto& norm = layer.batch_norm();
+        each(MatrixSpan<Scalar>(norm.running_mean().data(), norm.running_mean().rows(), 1));
+        each(MatrixSpan<Scalar>(norm.running_var().data(), norm.running_var().rows(), 1));
+      }
+    }
+  }
+  std::vector<Matrix<Scalar>> m_values;
+};
+
+}  // namespace detail
+
+/// Trains a network epoch by epoch. It keeps views of X and Y (and of the validation set):
+/// they must outlive the trainer and stay unchanged. Full-batch training over more than one
+/// epoch also keeps a copy of X^T (n[0] x m scalars), from which dW[1] is computed faster.
+template <class Scalar>
+class Trainer {
+ public:
+  using Matrix = deepnet::Matrix<Scalar>;  ///< column-major matrix
+  using Data = InputView<Scalar>;          ///< a view of the caller's examples
+  using View = MatrixView<Scalar>;         ///< read-only view
+
+  /// Training on (X, Y): X is n[0] x m, Y is n[L] x m.
+  /// \throws ShapeError, DataError, ConfigError for data or options that cannot work
+  template <class DerivedX, class DerivedY>
+  Trainer(DeepNet<Scalar>& net, const Eigen::MatrixBase<DerivedX>& X,
+          const Eigen::MatrixBase<DerivedY>& Y, const FitOptions& options)
+      : Trainer(net, view_of(X, "X"), view_of(Y, "Y"), Data(nullptr, 0, 0, Eigen::OuterStride<>(0)),
+                Data(nullptr, 0, 0, Eigen::OuterStride<>(0)), options, false) {}
+
+  /// Training on (X, Y) with a validation set (X_val, Y_val), evaluated after every epoch.
+  template <class DerivedX, class DerivedY, class DerivedXv, class DerivedYv>
+  Trainer(DeepNet<Scalar>& net, const Eigen::MatrixBase<DerivedX>& X,
+          const Eigen::MatrixBase<DerivedY>& Y, const Eigen::MatrixBase<DerivedXv>& X_val,
+          const Eigen::MatrixBase<DerivedYv>& Y_val, const FitOptions& options)
+      : Trainer(net, view_of(X, "X"), view_of(Y, "Y"), view_of(X_val, "X_val"),
+                view_of(Y_val, "Y_val"), options, true) {}
+
+  /// True when every epoch has run, or training stopped early.
+  bool done() const noexcept { return m_stopped || m_epoch >= m_options.epochs(); }
+
+  /// The number of mini-batches in an epoch.
+  Index batches() const noexcept { return m_batches; }
+
+  /// Trains one epoch and returns its record (also appended to the history).
+  /// \throws StateError when done(); NumericalError when the cost stops being finite
+  const Epoch& run_epoch() {
+    if (done()) throw StateError("Trainer::run_epoch: training is over");
+    const Index e = m_epoch;
+    const double alpha = m_options.schedule()(m_options.learning_rate(), e);
+    if (!(alpha > 0.0) || !std::isfinite(alpha)) {
+      throw ConfigError("Trainer: the schedule gives learning rate " +
+                        detail::number_string(alpha) + " at epoch " + std::to_string(e));
+    }
+    if (m_shuffled) shuffle();
+
+    double cost_sum = 0.0;
+    Index seen = 0, correct = 0, counted = 0;
+    const Index m = m_X.cols();
+    for (Index k = 0; k < m_batches && !m_stopped; ++k) {
+      const Index start = k * m_batch;
+      const Index size = std::min(m_batch, m - start);
+      const Scalar J = m_shuffled
+                           ? step(gather(m_X, start, size, m_X_batch),
+                                  gather(m_Y, start, size, m_Y_batch), alpha, correct, counted)
+                           : step(m_X.middleCols(start, size), m_Y.middleCols(start, size), alpha,
+                                  correct, counted);
+      cost_sum += static_cast<double>(J) * static_cast<double>(size);
+      seen += size;
+      const Step info{m_iteration, static_cast<double>(J), e, k};
+      m_history.cost.push_back(info.cost);
+      ++m_iteration;
+      m_progress.batch(e, k, m_batches, cost_sum / static_cast<double>(seen),
+                       counted > 0 ? static_cast<double>(correct) / static_cast<double>(counted)
+                                   : std::numeric_limits<double>::quiet_NaN());
+      if (m_options.callback() && m_options.callback()(info) == Control::Stop) stop("callback");
+    }
+
+    Epoch record;
+    record.epoch = e;
+    record.cost = cost_sum / static_cast<double>(seen);
+    if (m_classifies && counted > 0) {
+      record.accuracy = static_cast<double>(correct) / static_cast<double>(counted);
+    }
+    record.learning_rate = alpha;
+    if (m_has_validation) evaluate_validation(record);
+    if (m_options.diagnostics()) record_diagnostics(record);
+    record.seconds = m_progress.seconds();
+    ++m_epoch;
+    m_history.epochs.push_back(std::move(record));
+    const Epoch& done_epoch = m_history.epochs.back();
+
+    m_progress.epoch(done_epoch, m_batches);
+    print(done_epoch);
+    if (m_early_stopping) {
+      const bool patience_over = m_early_stopping->observe(done_epoch.val_cost);
+      if (m_early_stopping->improved()) {
+        m_history.best_epoch = e;
+        if (m_options.restore_best()) m_best.save(m_net);
+      }
+      if (patience_over) stop("early stopping");
+    }
+    if (m_options.epoch_callback() && m_options.epoch_callback()(done_epoch) == Control::Stop) {
+      stop("callback");
+    }
+    if (m_stopped && m_early_stopping && m_options.restore_best() && !m_best.empty()) {
+      m_best.restore(m_net);
+    }
+    if (done()) m_progress.interrupt();
+    return done_epoch;
+  }
+
+  /// Runs the remaining epochs and returns the history.
+  History run() {
+    while (!done())
+      run_epoch();
+    return m_history;
+  }
+
+  /// The history so far.
+  const History& history() const noexcept { return m_history; }
+
+ private:
+  Trainer(DeepNet<Scalar>& net, Data X, Data Y, Data X_val, Data Y_val, const FitOptions& options,
+          bool has_validation)
+      : m_net(net),
+        m_X(X),
+        m_Y(Y),
+        m_X_val(X_val),
+        m_Y_val(Y_val),
+        m_has_validation(has_validation),
+        m_options(options),
+        m_optimizer(make_optimizer<Scalar>(options.optimizer())),
+        m_progress(options.out(), options.progress(), std::max<Index>(options.epochs(), 1),
+                   options.progress_every()),
+        m_random(options.seed()) {
+    validate();
+    const Index m = m_X.cols();
+    m_batch = options.batch_size() == 0 ? m : std::min(options.batch_size(), m);
+    m_batches = options.drop_last() ? m / m_batch : (m + m_batch - 1) / m_batch;
+    m_shuffled = options.shuffle() && m_batch < m;
+    // Full-batch gradient descent reads the same X in every step: dW[1] = (1/m) dZ[1] X^T is
+    // faster from a copy of X^T (see Layer::backward_parameters), made once per fit.
+    if (m_batches == 1 && m_batch == m && options.epochs() > 1) m_X_T = m_X.transpose();
+    if (m_shuffled) {
+      m_order.resize(static_cast<std::size_t>(m));
+      std::iota(m_order.begin(), m_order.end(), Index(0));
+      m_X_batch.resize(m_X.rows(), m_batch);
+      m_Y_batch.resize(m_Y.rows(), m_batch);
+    }
+    const Activation output = net.layer(net.L()).activation();
+    m_classifies = output == Activation::Sigmoid || output == Activation::Softmax;
+    if (options.early_stopping() > 0) {
+      m_early_stopping =
+          std::make_unique<EarlyStopping>(options.early_stopping(), options.min_delta());
+    }
+    m_history.cost.reserve(static_cast<std::size_t>(options.epochs() * m_batches));
+    m_history.epochs.reserve(static_cast<std::size_t>(options.epochs()));
+  }
+
+  template <class Derived>
+  static Data view_of(const Eigen::MatrixBase<Derived>& M, const char* name) {
+    static_assert(detail::is_viewable_input<Derived, Scalar>,
+                  "Trainer keeps views of the data: pass matrices, column blocks or Maps of the "
+                  "network's scalar type (DeepNet::fit evaluates other expressions first)");
+    if (M.innerStride() != 1) {
+      throw std::invalid_argument(std::string("Trainer: ") + name +
+                                  " must have consecutive rows (inner stride 1)");
+    }
+    return Data(M.derived().data(), M.rows(), M.cols(), Eigen::OuterStride<>(M.outerStride()));
+  }
+
+  void validate() {
+    const FitOptions& o = m_options;
+    const std::vector<Index>& dims = m_net.dims();
+    if (!(o.learning_rate() > 0.0) || !std::isfinite(o.learning_rate())) {
+      throw ConfigError("DeepNet::fit: the learning rate must be a positive finite number, got " +
+                        detail::number_string(o.learning_rate()));
+    }
+    if (o.epochs() < 0) {
+      throw ConfigError("DeepNet::fit: iterations must be 0 or more, got " +
+                        std::to_string(o.epochs()));
+    }
+    if (o.batch_size() < 0) {
+      throw ConfigError("DeepNet::fit: batch_size must be 0 (all examples) or more, got " +
+                        std::to_string(o.batch_size()));
+    }
+    if (o.early_stopping() < 0) {
+      throw ConfigError("DeepNet::fit: early_stopping must be 0 (off) or a number of epochs, got " +
+                        std::to_string(o.early_stopping()));
+    }
+    if (o.early_stopping() > 0 && !m_has_validation) {
+      throw ConfigError(
+          "DeepNet::fit: early stopping watches the validation cost: give a "
+          "validation set (fit(X, Y, X_val, Y_val, options))");
+    }
+    check_pair(m_X, m_Y, "X", "Y", dims);
+    if (m_has_validation) check_pair(m_X_val, m_Y_val, "X_val", "Y_val", dims);
+    if (o.batch_size() > 0 && o.drop_last() && o.batch_size() > m_X.cols()) {
+      throw ConfigError("DeepNet::fit: drop_last with batch_size " +
+                        std::to_string(o.batch_size()) + " > m = " + std::to_string(m_X.cols()) +
+                        " would train on nothing");
+    }
+  }
+
+  void check_pair(const Data& X, const Data& Y, const char* x_name, const char* y_name,
+                  const std::vector<Index>& dims) const {
+    const std::string where = "DeepNet::fit";
+    if (X.rows() != dims.front()) {
+      throw ShapeError(where, 0, x_name, X.rows(), X.cols(), dims.front(), X.cols(),
+                       "n[0] = " + std::to_string(dims.front()) + " rows, one column per example");
+    }
+    if (X.cols() == 0) {
+      throw std::invalid_argument(where + ": " + x_name + " has no columns (m = 0)");
+    }
+    const std::string l = std::to_string(m_net.L());
+    if (Y.rows() != dims.back() || Y.cols() != X.cols()) {
+      throw ShapeError(where, m_net.L(), y_name, Y.rows(), Y.cols(), dims.back(), X.cols(),
+                       "the shape of A[" + l + "]: n[" + l + "] x m");
+    }
+    validate_targets<Scalar>(m_net.loss(), Y, "DeepNet::fit");
+  }
+
+  // Fisher-Yates with the trainer's generator: the same seed gives the same batches.
+  void shuffle() {
+    for (std::size_t i = m_order.size(); i > 1; --i) {
+      const auto j = static_cast<std::size_t>(m_random.below(static_cast<Index>(i)));
+      std::swap(m_order[i - 1], m_order[j]);
+    }
+  }
+
+  // Copies the columns order[start .. start + size) of `from` into `to`'s first columns.
+  auto gather(const Data& from, Index start, Index size, Matrix& to) const {
+    for (Index j = 0; j < size; ++j) {
+      to.col(j) = from.col(m_order[static_cast<std::size_t>(start + j)]);
+    }
+    return to.leftCols(size);
+  }
+
+  // One mini-batch: forward, cost, backward, update; counts correct predictions on the way.
+  template <class XBatch, class YBatch>
+  Scalar step(const XBatch& X, const YBatch& Y, double alpha, Index& correct, Index& counted) {
+    try {
+      m_net.forward(X);
+    } catch (const NumericalError& e) {  // Z[l] not finite (DataError, for X, passes)
+      diverged(e.layer(), e.layer(),
+               "the forward pass overflowed at layer " + std::to_string(e.layer()));
+    }
+    const Scalar J = m_net.cost_of_checked(Y);
+    if (!std::isfinite(J)) {
+      diverged(m_net.L(), 0, "the cost is " + detail::number_string(J));
+    }
+    m_last_finite.save(m_net);  // the parameters whose cost J is finite, before their update
+    if (m_classifies) {
+      Index total = 0;
+      correct += detail::count_correct<Scalar>(m_net.layer(m_net.L()).A(), Y,
+                                               m_net.layer(m_net.L()).activation(), total);
+      counted += total;
+    }
+    m_net.backward_checked(Y, m_X_T.size() > 0 ? &m_X_T : nullptr);
+    m_net.update(*m_optimizer, alpha);
+    return J;
+  }
+
+  // The divergence guard: throws DivergenceError for the current iteration, naming the first
+  // of layers 1..last whose cached A holds NaN or infinity (else layer z_layer's Z, else the
+  // cost), after putting back the parameters saved by the last step whose cost was finite.
+  [[noreturn]] void diverged(Index last, Index z_layer, const std::string& cause) {
+    Index layer = 0;
+    const char* symbol = "cost";
+    for (Index l = 1; l <= last && layer == 0; ++l) {
+      if (!detail::all_finite(m_net.layer(l).A())) {
+        layer = l;
+        symbol = "A";
+      }
+    }
+    if (layer == 0 && z_layer > 0) {
+      layer = z_layer;
+      symbol = "Z";
+    }
+    const std::string where = layer == 0 ? std::string("every A[l] is finite, the loss is not")
+                                         : std::string("NaN or infinity first appeared in ") +
+                                               symbol + "[" + std::to_string(layer) + "]";
+    const Index iteration = m_iteration;
+    std::string kept;
+    if (m_last_finite.empty()) {
+      kept = "the network keeps the parameters it started with";
+    } else {
+      m_last_finite.restore(m_net);
+      kept = "the network holds the parameters of iteration " + std::to_string(iteration - 1) +
+             ", the last whose cost was finite";
+    }
+    m_net.m_pass = DeepNet<Scalar>::Pass::None;  // the caches hold the diverged pass
+    m_progress.interrupt();
+    throw DivergenceError("DeepNet::fit: training diverged at iteration " +
+                              std::to_string(iteration) + " (epoch " + std::to_string(m_epoch) +
+                              "): " + cause + "; " + where + "; " + kept +
+                              " (lower the learning rate)",
+                          layer, symbol, iteration, m_epoch);
+  }
+
+  // Cost (without the L2 term) and accuracy on the validation set, in chunks of at most
+  // 1024 examples so that the buffers stay small.
+  void evaluate_validation(Epoch& record) {
+    const Index m = m_X_val.cols();
+    const Index chunk = std::min<Index>(m, 1024);
+    double cost_sum = 0.0;
+    Index correct = 0, counted = 0;
+    for (Index start = 0; start < m; start += chunk) {
+      const Index size = std::min(chunk, m - start);
+      const auto after = [this] {
+        return "the validation pass after iteration " + std::to_string(m_iteration - 1);
+      };
+      try {
+        m_net.predict(m_X_val.middleCols(start, size), m_prediction);
+      } catch (const NumericalError& e) {  // Z[l] not finite
+        diverged(0, e.layer(), after() + " overflowed at layer " + std::to_string(e.layer()));
+      }
+      const auto Y = m_Y_val.middleCols(start, size);
+      const Scalar J = cost<Scalar>(m_net.loss(), m_prediction.Z(), m_prediction.A(), Y);
+      if (!std::isfinite(J)) diverged(0, 0, after() + " gave the cost " + detail::number_string(J));
+      cost_sum += static_cast<double>(J) * static_cast<double>(size);
+      if (m_classifies) {
+        Index total = 0;
+        correct += detail::count_correct<Scalar>(m_prediction.A(), Y,
+                                                 m_net.layer(m_net.L()).activation(), total);
+        counted += total;
+      }
+    }
+    record.val_cost = cost_sum / static_cast<double>(m);
+    if (m_classifies)
+      record.val_accuracy = static_cast<double>(correct) / static_cast<double>(counted);
+  }
+
+  void record_diagnostics(Epoch& record) const {
+    record.layers.reserve(static_cast<std::size_t>(m_net.L()));
+    for (Index l = 1; l <= m_net.L(); ++l) {
+      const Layer<Scalar>& layer = m_net.layer(l);
+      LayerStats stats;
+      stats.layer = l;
+      stats.W_norm = static_cast<double>(layer.W().norm());
+      stats.dW_norm = static_cast<double>(layer.dW().norm());
+      const View A = layer.A();
+      const double mean = static_cast<double>(A.mean());
+      stats.A_mean = mean;
+      stats.A_std =
+          std::sqrt(static_cast<double>((A.array() - static_cast<Scalar>(mean)).square().mean()));
+      stats.dead_fraction = std::numeric_limits<double>::quiet_NaN();
+      if (layer.activation() == Activation::ReLU) {
+        const Index dead = (A.array() > Scalar(0)).rowwise().any().count();
+        stats.dead_fraction = 1.0 - static_cast<double>(dead) / static_cast<double>(A.rows());
+      }
+      record.layers.push_back(stats);
+    }
+  }
+
+  // "Cost after iteration i: J", the course's line (per epoch with mini-batches).
+  void print(const Epoch& record) {
+    const Index every = m_options.print_every();
+    std::ostream* out = m_options.out();
+    if (every <= 0 || out == nullptr) return;
+    const bool last = record.epoch + 1 == m_options.epochs();
+    if (record.epoch % every != 0 && !last) return;
+    m_progress.interrupt();  // never glue the line onto a progress line left open
+    char line[96];
+    std::snprintf(line, sizeof line, "Cost after %s %lld: %.6g\n",
+                  m_batches == 1 ? "iteration" : "epoch", static_cast<long long>(record.epoch),
+                  record.cost);
+    *out << line;
+  }
+
+  void stop(const char* reason) {
+    if (m_stopped) return;
+    m_stopped = true;
+    m_history.stop_reason = reason;
+    m_history.stopped_early = true;
+  }
+
+  DeepNet<Scalar>& m_net;
+  Data m_X, m_Y, m_X_val, m_Y_val;
+  bool m_has_validation;
+  FitOptions m_options;
+  std::unique_ptr<Optimizer<Scalar>> m_optimizer;
+  ProgressLine m_progress;
+  Random m_random;
+  std::unique_ptr<EarlyStopping> m_early_stopping;
+  detail::ParameterSnapshot<Scalar> m_best;
+  detail::ParameterSnapshot<Scalar> m_last_finite;  // the divergence guard's copy
+  PredictionWorkspace<Scalar> m_prediction;
+  std::vector<Index> m_order;
+  Matrix m_X_batch, m_Y_batch;
+  Matrix m_X_T;  // X^T for full-batch training, or empty
+  History m_history;
+  Index m_batch = 0, m_batches = 0, m_epoch = 0, m_iteration = 0;
+  bool m_shuffled = false, m_classifies = false, m_stopped = false;
+};
+
+}  // namespace deepnet
+
+#endif  // DEEPNET_TRAINING_TRAINER_HPP

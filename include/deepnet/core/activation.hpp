@@ -65,8 +65,14 @@ namespace detail {
 /// A = g(Z) column by column, after `prepare(z)` has updated each column z of Z (the bias add,
 /// or nothing). One pass per column: z is still in cache when g reads it. The switch sits
 /// outside the loop so that each loop body is a single vectorised Eigen expression.
-template <class Scalar, class ZMap, class Prepare>
-void activate_columns(Activation g, ZMap Z, MatrixSpan<Scalar> A, Prepare&& prepare) {
+// One instantiation per Scalar: the bias is a runtime argument (nullptr: none), not a lambda,
+// and Z is always a writable span, so the six loop bodies are compiled once.
+template <class Scalar>
+void activate_columns(Activation g, MatrixSpan<Scalar> Z, MatrixSpan<Scalar> A,
+                      const Vector<Scalar>* b) {
+  const auto prepare = [b](auto& z) {
+    if (b != nullptr) z += b->array();
+  };
   DEEPNET_ASSERT(A.rows() == Z.rows() && A.cols() == Z.cols(), "activate_columns: shapes");
   const auto each_column = [&](auto&& g_of_z) {
     for (Index j = 0; j < Z.cols(); ++j) {
@@ -117,7 +123,7 @@ template <class Scalar>
 void add_bias_and_activate(Activation g, const Vector<Scalar>& b, MatrixSpan<Scalar> Z,
                            MatrixSpan<Scalar> A) {
   DEEPNET_ASSERT(Z.rows() == b.rows(), "add_bias_and_activate: shapes");
-  detail::activate_columns<Scalar>(g, Z, A, [&b](auto& z) { z += b.array(); });
+  detail::activate_columns<Scalar>(g, Z, A, &b);
 }
 
 /// A = g(Z), column by column (a layer with batch normalisation has no bias to add).
@@ -125,7 +131,9 @@ void add_bias_and_activate(Activation g, const Vector<Scalar>& b, MatrixSpan<Sca
 /// \param A n x m, receives g(Z)
 template <class Scalar>
 void activate_into(Activation g, MatrixView<Scalar> Z, MatrixSpan<Scalar> A) {
-  detail::activate_columns<Scalar>(g, Z, A, [](const auto&) {});
+  // Z is only read when there is no bias to add.
+  detail::activate_columns<Scalar>(
+      g, MatrixSpan<Scalar>(const_cast<Scalar*>(Z.data()), Z.rows(), Z.cols()), A, nullptr);
 }
 
 /// A = g(Z) for a whole matrix (no bias). Allocates the result: for learners and tests.
@@ -188,18 +196,14 @@ void activation_backward(Activation g, MatrixView<Scalar> Z, MatrixView<Scalar> 
 template <class Scalar>
 void activation_backward_from_Z(Activation g, MatrixView<Scalar> Z, MatrixView<Scalar> dA,
                                 MatrixSpan<Scalar> dZ) {
-  const Scalar one(1);
   switch (g) {
     case Activation::Sigmoid:
-      for (Index j = 0; j < dZ.cols(); ++j) {
-        const auto s = Z.col(j).array().logistic();
-        dZ.col(j).array() = dA.col(j).array() * s * (one - s);
-      }
-      return;
     case Activation::Tanh:
-      for (Index j = 0; j < dZ.cols(); ++j) {
-        dZ.col(j).array() = dA.col(j).array() * (one - Z.col(j).array().tanh().square());
-      }
+      // g(Z) into dZ first, then the usual pass reading it as A (element by element, so dZ
+      // may be both A and the result): no expression of its own to compile.
+      activate_into<Scalar>(g, Z, dZ);
+      activation_backward<Scalar>(g, Z, MatrixView<Scalar>(dZ.data(), dZ.rows(), dZ.cols()), dA,
+                                  dZ);
       return;
     case Activation::Softmax:
       // Only hidden layers drop units, and Softmax is an output activation.

@@ -4,12 +4,25 @@
 /// `C.noalias() = A * B` already writes straight into C, but for products larger than about
 /// 128 KiB of packed operands Eigen allocates its packing buffers on every call. The training
 /// loop runs the same products thousands of times, so deepnet keeps those buffers in a
-/// `GemmWorkspace` and hands them to Eigen's blocked product kernel. Small products and
-/// matrix-vector products (m = 1) never allocate and go through the ordinary expression.
+/// `GemmWorkspace` and hands them to Eigen's blocked product kernel; matrix-vector products
+/// (m = 1) go to Eigen's GEMV kernel, which needs no buffer. Calling the kernels directly also
+/// keeps compile times down: Eigen's product expression would instantiate its lazy, GEMV and
+/// GEMM paths for every operand type.
+///
+/// This is the only file of deepnet that uses Eigen's internals
+/// (`Eigen::internal::level3_blocking`, `computeProductBlockingSizes`,
+/// `general_matrix_matrix_product`, `general_matrix_vector_product`, `const_blas_data_mapper`).
+/// Their signatures are those of Eigen 3.4 (checked against 3.4.0, Debian 12's libeigen3-dev);
+/// Eigen 3.3 differs, which is why CMake asks for Eigen 3.4.
 #ifndef DEEPNET_DETAIL_GEMM_HPP
 #define DEEPNET_DETAIL_GEMM_HPP
 
 #include "../config.hpp"
+
+#if !EIGEN_VERSION_AT_LEAST(3, 4, 0)
+#error \
+    "deepnet needs Eigen 3.4 or later: detail/gemm.hpp calls kernels whose signatures changed in 3.4"
+#endif
 
 #include <algorithm>
 
@@ -50,6 +63,50 @@ class GemmWorkspace : public Eigen::internal::level3_blocking<Scalar, Scalar> {
   Vector<Scalar> m_packed_rhs;
 };
 
+/// Column-major (lhs stored by columns) or row-major matrix times a strided vector, through
+/// Eigen's GEMV kernel directly: y = alpha * op(M) x, y contiguous.
+template <bool RowMajorLhs, class Scalar>
+void gemv(Index rows, Index cols, const Scalar* M, Index stride, const Scalar* x, Index x_stride,
+          Scalar* y, Scalar alpha) {
+  using namespace Eigen::internal;
+  if constexpr (RowMajorLhs) {
+    using Lhs = const_blas_data_mapper<Scalar, Index, Eigen::RowMajor>;
+    using Rhs = const_blas_data_mapper<Scalar, Index, Eigen::ColMajor>;
+    DEEPNET_ASSERT(x_stride == 1, "gemv: a row-major product needs a contiguous vector");
+    general_matrix_vector_product<Index, Scalar, Lhs, Eigen::RowMajor, false, Scalar, Rhs,
+                                  false>::run(rows, cols, Lhs(M, stride), Rhs(x, 1), y, 1, alpha);
+  } else {
+    using Lhs = const_blas_data_mapper<Scalar, Index, Eigen::ColMajor>;
+    using Rhs = const_blas_data_mapper<Scalar, Index, Eigen::RowMajor>;
+    general_matrix_vector_product<Index, Scalar, Lhs, Eigen::ColMajor, false, Scalar, Rhs,
+                                  false>::run(rows, cols, Lhs(M, stride), Rhs(x, x_stride), y, 1,
+                                              alpha);
+  }
+}
+
+/// C = alpha op(A) op(B) when C is one column or one row, as one matrix-vector product; false
+/// (nothing done) in the rare layouts the GEMV kernel cannot read, left to the GEMM kernel.
+template <bool TransposeA, bool TransposeB, class Scalar>
+bool multiply_vector(MatrixSpan<Scalar> C, const Eigen::Ref<const Matrix<Scalar>>& A,
+                     const Eigen::Ref<const Matrix<Scalar>>& B, Scalar alpha, Index rows,
+                     Index cols, Index depth) {
+  C.setZero();  // the kernel accumulates
+  if (cols == 1) {
+    // c = op(A) b, b the one column of op(B)
+    const Index b_stride = TransposeB ? B.outerStride() : 1;
+    if (TransposeA && b_stride != 1) return false;
+    gemv<TransposeA, Scalar>(rows, depth, A.data(), A.outerStride(), B.data(), b_stride, C.data(),
+                             alpha);
+    return true;
+  }
+  // rows == 1: c^T = op(B)^T a^T, a the one row of op(A); C's row is contiguous.
+  const Index a_stride = TransposeA ? 1 : A.outerStride();
+  if (!TransposeB && a_stride != 1) return false;
+  gemv<!TransposeB, Scalar>(cols, depth, B.data(), B.outerStride(), A.data(), a_stride, C.data(),
+                            alpha);
+  return true;
+}
+
 /// C = alpha * op(A) * op(B), where op(M) is M or M^T, for column-major operands.
 /// Writes every entry of C; never allocates once `workspace` has grown to the product's size
 /// (unless Eigen runs its product on several OpenMP threads, which allocate their own buffers).
@@ -69,13 +126,9 @@ void multiply(MatrixSpan<Scalar> C, const Eigen::Ref<const Matrix<Scalar>>& A,
     return;
   }
 
-  bool use_expression = rows == 1 || cols == 1 || rows + cols + depth < 20;
 #ifdef EIGEN_HAS_OPENMP
-  use_expression = use_expression || Eigen::nbThreads() > 1;
-#endif
-  if (use_expression) {
-    // Matrix-vector and tiny products: Eigen's own kernels, which work on the stack. (alpha
-    // is applied afterwards: inside the product it would make Eigen copy the operand.)
+  if (Eigen::nbThreads() > 1) {
+    // Eigen's own product runs on its OpenMP threads, each with buffers of its own.
     if constexpr (TransposeA && TransposeB) {
       C.noalias() = A.transpose() * B.transpose();
     } else if constexpr (TransposeA) {
@@ -88,7 +141,13 @@ void multiply(MatrixSpan<Scalar> C, const Eigen::Ref<const Matrix<Scalar>>& A,
     if (alpha != Scalar(1)) C *= alpha;
     return;
   }
-
+#endif
+  // Every product, small ones and matrix-vector ones included, goes through the one blocked
+  // kernel below: a single instantiation per transpose combination and no expression
+  // templates (Eigen's product expression instantiates its lazy, GEMV and GEMM paths).
+  if (cols == 1 || rows == 1) {
+    if (multiply_vector<TransposeA, TransposeB, Scalar>(C, A, B, alpha, rows, cols, depth)) return;
+  }
   // Eigen's blocked kernel accumulates C += alpha op(A) op(B). A transposed column-major
   // operand is the same memory read as row-major, so no transpose is ever copied.
   C.setZero();

@@ -147,9 +147,12 @@ using Precise = long double;
 
 /// J as a function of A[l] alone: the training forward pass of layers l+1..L from A_l (batch
 /// statistics for batch normalisation), then the cost. Uses the caches of `net`, a copy.
-inline Precise cost_from_layer(DeepNet<Precise>& net, Index l, const Matrix<Precise>& A_l,
-                               const Matrix<Precise>& Y, GemmWorkspace<Precise>& workspace) {
-  if (l == net.L()) return cost_from_activations<Precise>(net.loss(), A_l, Y);
+// A template (on the network's scalar, always Precise) so that a translation unit that
+// never calls numerical_gradients instantiates no long double network.
+template <class P>
+P cost_from_layer(DeepNet<P>& net, Index l, const Matrix<P>& A_l, const Matrix<P>& Y,
+                  GemmWorkspace<P>& workspace) {
+  if (l == net.L()) return cost_from_activations<P>(net.loss(), A_l, Y);
   for (Index k = l + 1; k <= net.L(); ++k) {
     if (k == l + 1) {
       net.layer(k).forward(A_l, workspace);
@@ -157,8 +160,8 @@ inline Precise cost_from_layer(DeepNet<Precise>& net, Index l, const Matrix<Prec
       net.layer(k).forward(net.layer(k - 1).A(), workspace);
     }
   }
-  const Layer<Precise>& out = net.layer(net.L());
-  return cost<Precise>(net.loss(), out.pre_activation(), out.A(), Y);
+  const Layer<P>& out = net.layer(net.L());
+  return cost<P>(net.loss(), out.pre_activation(), out.A(), Y);
 }
 
 /// Central difference of `J` with respect to every entry of `theta`, restoring each entry

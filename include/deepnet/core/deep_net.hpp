@@ -229,6 +229,19 @@ class DeepNet {
     return layer(L()).A();
   }
 
+  /// Refused at compile time: forward keeps a view of X until backward, and a temporary matrix
+  /// (`net.forward(make_batch())`) would be freed before backward reads it. Keep X in a named
+  /// variable; expressions such as `2 * X` are evaluated into storage of the network's own.
+  template <class Temporary,
+            std::enable_if_t<detail::is_temporary_matrix<Temporary, Scalar>, int> = 0>
+  View forward(Temporary&& X) {
+    static_assert(detail::always_false<Temporary>,
+                  "DeepNet::forward keeps a view of X until backward: a temporary matrix would be "
+                  "freed before backward reads it; store X in a named variable that outlives "
+                  "backward");
+    return forward(static_cast<const Eigen::MatrixBase<std::decay_t<Temporary>>&>(X));
+  }
+
   /// The cost J of the last forward pass against the targets Y (see loss.hpp for formulas).
   /// \param Y n[L] x m: labels 0/1 (BinaryCrossEntropy), one-hot columns
   ///          (CategoricalCrossEntropy) or real targets (MeanSquaredError)

@@ -21,9 +21,21 @@ namespace detail {
 /// True when X can be viewed in place: same scalar, column-major, with direct memory access.
 template <class Derived, class Scalar>
 constexpr bool is_viewable_input = std::is_same<typename Derived::Scalar, Scalar>::value &&
-                                   (Eigen::internal::traits<Derived>::Flags &
-                                    Eigen::DirectAccessBit) != 0 &&
+                                   (Derived::Flags & Eigen::DirectAccessBit) != 0 &&
                                    (Derived::Flags & Eigen::RowMajorBit) == 0;
+
+/// True for an rvalue of a plain matrix that could be viewed in place: a temporary that would
+/// be freed while a view of it is kept (the network's X, a Trainer's data). Other expressions
+/// are evaluated into storage of the network's own, so they are safe as temporaries.
+template <class T, class Scalar>
+constexpr bool is_temporary_matrix =
+    !std::is_lvalue_reference<T>::value &&
+    std::is_base_of<Eigen::PlainObjectBase<std::decay_t<T>>, std::decay_t<T>>::value &&
+    is_viewable_input<std::decay_t<T>, Scalar>;
+
+/// False, for a static_assert that fires only when its template is instantiated.
+template <class T>
+constexpr bool always_false = false;
 
 /// A[0] = X of the last forward pass: a view of the caller's matrix, or of an owned copy.
 /// Copying an InputBinding gives an unbound one: the view may point into the source's copy.

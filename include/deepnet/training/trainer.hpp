@@ -23,11 +23,17 @@
 #include <memory>
 #include <numeric>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace deepnet {
 
 namespace detail {
+
+/// Enabled when every T is an Eigen matrix or expression (of any value category).
+template <class... T>
+using if_matrices = std::enable_if_t<(
+    std::is_base_of<Eigen::MatrixBase<std::decay_t<T>>, std::decay_t<T>>::value && ...)>;
 
 /// Correct predictions in A (n[L] x m) against Y: entries for a Sigmoid output (threshold
 /// 0.5), columns for a Softmax output (argmax). `total` receives what was counted.
@@ -97,19 +103,22 @@ class Trainer {
 
   /// Training on (X, Y): X is n[0] x m, Y is n[L] x m.
   /// \throws ShapeError, DataError, ConfigError for data or options that cannot work
-  template <class DerivedX, class DerivedY>
-  Trainer(DeepNet<Scalar>& net, const Eigen::MatrixBase<DerivedX>& X,
-          const Eigen::MatrixBase<DerivedY>& Y, const FitOptions& options)
+  /// X and Y must outlive the trainer: temporary matrices are refused at compile time.
+  template <class TX, class TY, class = detail::if_matrices<TX, TY>>
+  Trainer(DeepNet<Scalar>& net, TX&& X, TY&& Y, const FitOptions& options)
       : Trainer(net, view_of(X, "X"), view_of(Y, "Y"), Data(nullptr, 0, 0, Eigen::OuterStride<>(0)),
-                Data(nullptr, 0, 0, Eigen::OuterStride<>(0)), options, false) {}
+                Data(nullptr, 0, 0, Eigen::OuterStride<>(0)), options, false) {
+    require_kept<TX, TY>();
+  }
 
   /// Training on (X, Y) with a validation set (X_val, Y_val), evaluated after every epoch.
-  template <class DerivedX, class DerivedY, class DerivedXv, class DerivedYv>
-  Trainer(DeepNet<Scalar>& net, const Eigen::MatrixBase<DerivedX>& X,
-          const Eigen::MatrixBase<DerivedY>& Y, const Eigen::MatrixBase<DerivedXv>& X_val,
-          const Eigen::MatrixBase<DerivedYv>& Y_val, const FitOptions& options)
+  /// All four must outlive the trainer: temporary matrices are refused at compile time.
+  template <class TX, class TY, class TXv, class TYv, class = detail::if_matrices<TX, TY, TXv, TYv>>
+  Trainer(DeepNet<Scalar>& net, TX&& X, TY&& Y, TXv&& X_val, TYv&& Y_val, const FitOptions& options)
       : Trainer(net, view_of(X, "X"), view_of(Y, "Y"), view_of(X_val, "X_val"),
-                view_of(Y_val, "Y_val"), options, true) {}
+                view_of(Y_val, "Y_val"), options, true) {
+    require_kept<TX, TY, TXv, TYv>();
+  }
 
   /// True when every epoch has run, or training stopped early.
   bool done() const noexcept { return m_stopped || m_epoch >= m_options.epochs(); }
@@ -135,11 +144,11 @@ class Trainer {
     for (Index k = 0; k < m_batches && !m_stopped; ++k) {
       const Index start = k * m_batch;
       const Index size = std::min(m_batch, m - start);
-      const Scalar J = m_shuffled
-                           ? step(gather(m_X, start, size, m_X_batch),
-                                  gather(m_Y, start, size, m_Y_batch), alpha, correct, counted)
-                           : step(m_X.middleCols(start, size), m_Y.middleCols(start, size), alpha,
-                                  correct, counted);
+      const Scalar J =
+          m_shuffled
+              ? step(gather(m_X, start, size, m_X_batch), gather(m_Y, start, size, m_Y_batch),
+                     alpha, correct, counted)
+              : step(slice(m_X, start, size), slice(m_Y, start, size), alpha, correct, counted);
       cost_sum += static_cast<double>(J) * static_cast<double>(size);
       seen += size;
       const Step info{m_iteration, static_cast<double>(J), e, k};
@@ -233,6 +242,14 @@ class Trainer {
     m_history.epochs.reserve(static_cast<std::size_t>(options.epochs()));
   }
 
+  template <class... T>
+  static void require_kept() {
+    static_assert(!(detail::is_temporary_matrix<T, Scalar> || ...),
+                  "Trainer keeps views of X and Y (and of the validation set) until it has run: "
+                  "a temporary matrix would be freed first; store the data in named variables "
+                  "that outlive the trainer");
+  }
+
   template <class Derived>
   static Data view_of(const Eigen::MatrixBase<Derived>& M, const char* name) {
     static_assert(detail::is_viewable_input<Derived, Scalar>,
@@ -305,16 +322,23 @@ class Trainer {
   }
 
   // Copies the columns order[start .. start + size) of `from` into `to`'s first columns.
-  auto gather(const Data& from, Index start, Index size, Matrix& to) const {
+  // Returned as a Data view, like slice: every batch has the same type, so that step,
+  // DeepNet::forward and the helpers below are instantiated once.
+  Data gather(const Data& from, Index start, Index size, Matrix& to) const {
     for (Index j = 0; j < size; ++j) {
       to.col(j) = from.col(m_order[static_cast<std::size_t>(start + j)]);
     }
-    return to.leftCols(size);
+    return Data(to.data(), to.rows(), size, Eigen::OuterStride<>(to.rows()));
+  }
+
+  // Columns start .. start + size of `from`, as a view of the same type.
+  static Data slice(const Data& from, Index start, Index size) {
+    return Data(from.data() + start * from.outerStride(), from.rows(), size,
+                Eigen::OuterStride<>(from.outerStride()));
   }
 
   // One mini-batch: forward, cost, backward, update; counts correct predictions on the way.
-  template <class XBatch, class YBatch>
-  Scalar step(const XBatch& X, const YBatch& Y, double alpha, Index& correct, Index& counted) {
+  Scalar step(const Data& X, const Data& Y, double alpha, Index& correct, Index& counted) {
     try {
       m_net.forward(X);
     } catch (const NumericalError& e) {  // Z[l] not finite (DataError, for X, passes)
@@ -387,11 +411,11 @@ class Trainer {
         return "the validation pass after iteration " + std::to_string(m_iteration - 1);
       };
       try {
-        m_net.predict(m_X_val.middleCols(start, size), m_prediction);
+        m_net.predict(slice(m_X_val, start, size), m_prediction);
       } catch (const NumericalError& e) {  // Z[l] not finite
         diverged(0, e.layer(), after() + " overflowed at layer " + std::to_string(e.layer()));
       }
-      const auto Y = m_Y_val.middleCols(start, size);
+      const Data Y = slice(m_Y_val, start, size);
       const Scalar J = cost<Scalar>(m_net.loss(), m_prediction.Z(), m_prediction.A(), Y);
       if (!std::isfinite(J)) diverged(0, 0, after() + " gave the cost " + detail::number_string(J));
       cost_sum += static_cast<double>(J) * static_cast<double>(size);

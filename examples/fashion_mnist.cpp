@@ -45,9 +45,9 @@
 //   model disagrees, 2 for a mistake on the command line, 77 when the dataset is not there (the
 //   status test suites use for "skipped").
 
-#include <deepnet/tools/data.hpp>
 #include <deepnet/deepnet.hpp>
 #include <deepnet/io/idx.hpp>
+#include <deepnet/tools/data.hpp>
 
 #include "example_support.hpp"  // the command line and percentages
 

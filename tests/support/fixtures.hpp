@@ -9,8 +9,8 @@
 #ifndef DEEPNET_TESTS_SUPPORT_FIXTURES_HPP
 #define DEEPNET_TESTS_SUPPORT_FIXTURES_HPP
 
-#include <deepnet/core/activation.hpp>
 #include <deepnet/config.hpp>
+#include <deepnet/core/activation.hpp>
 #include <deepnet/core/loss.hpp>
 
 #include <cstdlib>

@@ -469,3 +469,41 @@ TEST_CASE("copies: keep weights and caches, but must run forward again before ba
   CHECK(single.dims() == copy.dims());
   CHECK(single.layer(1).W() == copy.layer(1).W().cast<float>());
 }
+
+TEST_CASE("fit and update refuse a network that was never initialised, whose weights are all zero",
+          "[deep_net][fit][errors]") {
+  // Without the check, such a network trained silently: every unit of a layer learned the same
+  // thing and the cost stayed at log 2.
+  const Blobs data(2, 40, 3);
+  const std::string message =
+      ": every weight is zero and initialize was never called, so the units of each layer "
+      "would all learn the same thing; call net.initialize(Init::He, seed) (or another Init) "
+      "before training";
+  DeepNet<double> net({2, 4, 1});
+  REQUIRE_THROWS_AS(net.fit(data.X, data.Y, FitOptions().iterations(5)), deepnet::StateError);
+  REQUIRE_THROWS_WITH(net.fit(data.X, data.Y, FitOptions().iterations(5)),
+                      "DeepNet::fit" + message);
+  net.forward(data.X);
+  net.backward(data.Y);
+  REQUIRE_THROWS_WITH(net.update(0.1), "DeepNet::update" + message);
+  CHECK(net.layer(1).W().isZero(0));  // nothing was trained
+
+  SECTION("an explicit initialisation, even with zeros, is the caller's choice") {
+    net.initialize(Init::Zeros, 1);
+    const auto history = net.fit(data.X, data.Y, FitOptions().iterations(5));
+    CHECK(history.cost.size() == 5);
+  }
+  SECTION("so are weights set by hand") {
+    net.layer(1).W().setConstant(0.5);
+    CHECK_NOTHROW(net.fit(data.X, data.Y, FitOptions().iterations(5)));
+    CHECK_FALSE(net.layer(1).W().isApproxToConstant(0.5));
+  }
+  SECTION("and a copy or a cast of an initialised network stays initialised") {
+    net.initialize(Init::Zeros, 1);
+    DeepNet<double> copy = net;
+    DeepNet<float> as_float = net.cast<float>();
+    CHECK_NOTHROW(copy.fit(data.X, data.Y, FitOptions().iterations(2)));
+    CHECK_NOTHROW(
+        as_float.fit(data.X.cast<float>(), data.Y.cast<float>(), FitOptions().iterations(2)));
+  }
+}

@@ -139,6 +139,7 @@ class DeepNet {
     for (Index l = 1; l <= L(); ++l)
       result.layer(l).assign_parameters(layer(l));
     result.set_l2(m_l2);
+    result.m_initialized = m_initialized;
     return result;
   }
 
@@ -200,6 +201,7 @@ class DeepNet {
     }
     m_random = Random(~seed);
     m_pass = Pass::None;
+    m_initialized = true;
   }
 
   /// Forward propagation over the m examples of X: for l = 1..L,
@@ -283,6 +285,7 @@ class DeepNet {
           "backward(Y) before each update");
     }
     check_parameters("DeepNet::update");
+    require_initialized("DeepNet::update");
     const auto alpha = static_cast<Scalar>(learning_rate);
     optimizer.begin_step();
     Index k = 0;
@@ -292,6 +295,26 @@ class DeepNet {
       });
     }
     m_pass = Pass::None;  // the caches belong to the old weights now
+  }
+
+  /// Throws StateError when `initialize` was never called and every W[l] is still zero, as the
+  /// constructor leaves it: all units of a layer would compute the same thing and learn the
+  /// same thing, so training would go nowhere (a sigmoid output's cost stays at log 2). Weights
+  /// set by hand, loaded, or an explicit `initialize(Init::Zeros, seed)` pass. `fit` and
+  /// `update` call it; once it has passed, it costs nothing.
+  /// \param where the operation, for the message
+  void require_initialized(const char* where) {
+    if (m_initialized) return;
+    for (const LayerType& current : m_layers) {
+      if (!current.W().isZero(0)) {
+        m_initialized = true;  // set by hand (or loaded): the caller's choice
+        return;
+      }
+    }
+    throw StateError(std::string(where) +
+                     ": every weight is zero and initialize was never called, so the units "
+                     "of each layer would all learn the same thing; call "
+                     "net.initialize(Init::He, seed) (or another Init) before training");
   }
 
   /// The shape checker: W, b, then (after a forward pass) Z, A, then (after a backward pass)
@@ -413,6 +436,8 @@ class DeepNet {
  private:
   template <class>
   friend class Trainer;
+  template <class>
+  friend class DeepNet;  // cast() copies m_initialized
 
   enum class Pass { None, Forward, Backward };
 
@@ -627,6 +652,7 @@ class DeepNet {
   bool m_has_gradients = false;
   double m_l2 = 0.0;
   Random m_random{~std::uint64_t(0)};  // dropout masks
+  bool m_initialized = false;          // initialize ran, or non-zero weights were seen
 };
 
 }  // namespace deepnet

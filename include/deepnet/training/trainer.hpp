@@ -293,6 +293,7 @@ class Trainer {
                         std::to_string(o.batch_size()) + " > m = " + std::to_string(m_X.cols()) +
                         " would train on nothing");
     }
+    m_net.require_initialized("DeepNet::fit");
   }
 
   void check_pair(const Data& X, const Data& Y, const char* x_name, const char* y_name,

@@ -1,7 +1,7 @@
-// Fuzz target for the model file reader (serialize.hpp): any bytes, read from a seekable
-// stream (as `load` reads a file) and from a stream that cannot seek (a pipe), as double and
-// as float. The reader may only succeed or throw FormatError; what it accepts must predict,
-// and must be written back as the very bytes it was read from.
+// Fuzz target for the model file reader (io/model_file.hpp, io/checkpoint.hpp): any bytes, read
+// from a seekable stream (as `load` reads a file) and from a stream that cannot seek (a pipe), as
+// double and as float. The reader may only succeed or throw FormatError; what it accepts must
+// predict, and must be written back as the very bytes it was read from.
 #include "fuzz_support.hpp"
 
 #include <deepnet/deepnet.hpp>
@@ -59,15 +59,37 @@ void read_seekable(const std::string& bytes, bool convert) {
   try {
     const auto net =
         deepnet::read<Scalar>(in, deepnet::LoadOptions().convert_scalar(convert), "fuzz.dnet");
-    if (!convert) {
+    if (!convert && bytes.size() >= 12 && bytes[8] == 1) {
       // Without conversion the file held exactly these values: writing them gives back the
-      // bytes that were read (the stream stops right after the checksum).
+      // bytes that were read (the stream stops right after the checksum). A checkpoint
+      // (version 2) is written back by read_checkpoint below.
       const auto consumed = static_cast<std::size_t>(in.tellg());
       std::ostringstream out;
       deepnet::write(net, out);
       check(out.str() == bytes.substr(0, consumed), "write(read(bytes)) differs from bytes");
     }
     use(net);
+  } catch (const deepnet::FormatError&) {
+  }
+}
+
+// The same bytes as a checkpoint: a version 2 file's training state is decoded too, and what
+// is accepted is written back as the very bytes it was read from.
+template <class Scalar>
+void read_checkpoint(const std::string& bytes) {
+  std::istringstream in(bytes);
+  try {
+    const auto saved = deepnet::read_checkpoint<Scalar>(in, deepnet::LoadOptions(), "fuzz.dnet");
+    const auto consumed = static_cast<std::size_t>(in.tellg());
+    std::ostringstream out;
+    if (saved.has_state) {
+      deepnet::write_checkpoint(saved.net, saved.state, out);
+    } else {
+      deepnet::write(saved.net, out);
+    }
+    check(out.str() == bytes.substr(0, consumed),
+          "write_checkpoint(read_checkpoint(bytes)) differs from bytes");
+    use(saved.net);
   } catch (const deepnet::FormatError&) {
   }
 }
@@ -90,5 +112,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   read_seekable<double>(bytes, true);
   read_seekable<float>(bytes, true);
   read_pipe<double>(bytes);
+  read_checkpoint<double>(bytes);
+  read_checkpoint<float>(bytes);
   return 0;
 }

@@ -1,11 +1,13 @@
 // Writes the seed corpus of the fuzz targets into the directory given as the argument:
 //   <dir>/fuzz_model_load/  small saved models (double, float, batch normalisation, dropout)
+//                            and a checkpoint (Adam, shuffled mini-batches)
 //   <dir>/fuzz_idx/         small IDX files of every type (and one gzip-compressed with zlib)
 //   <dir>/fuzz_csv/         small CSV texts (the first byte is the target's option byte)
 //   <dir>/fuzz_construct/   bytes from a fixed generator, read as choices by the target
 // Everything is deterministic: running it again writes the same files. fuzz/corpus/ holds its
 // output; scripts/fuzz.sh --seeds regenerates it.
 #include <deepnet/deepnet.hpp>
+#include <deepnet/io/checkpoint.hpp>
 #include <deepnet/io/model_file.hpp>
 
 #if DEEPNET_HAVE_ZLIB
@@ -60,6 +62,23 @@ void models(const fs::path& dir) {
                                       deepnet::Activation::Identity);
   regression.initialize(deepnet::Init::He, 4);
   write(dir / "regression_f64.dnet", model_bytes(regression));
+
+  // A checkpoint (version 2): Adam's state by name, a shuffled order, both generators.
+  deepnet::DeepNet<double> trained({3, 2, 1});
+  trained.initialize(deepnet::Init::He, 5);
+  trained.set_batch_norm(1);
+  deepnet::Matrix<double> X(3, 6);
+  deepnet::Random random(6);
+  for (deepnet::Index j = 0; j < X.size(); ++j)
+    X.data()[j] = random.normal();
+  const deepnet::Matrix<double> Y = (X.row(0).array() > 0).cast<double>().matrix();
+  deepnet::Trainer<double> trainer(
+      trained, X, Y,
+      deepnet::FitOptions().epochs(1).batch_size(4).optimizer(deepnet::OptimizerSettings::adam()));
+  trainer.run_epoch();
+  std::ostringstream out;
+  deepnet::write_checkpoint(trained, trainer.state(), out);
+  write(dir / "checkpoint_adam_f64.dnet", out.str());
 }
 
 std::string idx(unsigned char type, const std::vector<std::uint32_t>& dims,

@@ -13,6 +13,7 @@
 #include "core/init.hpp"
 #include "core/layer.hpp"
 #include "core/loss.hpp"
+#include "core/parameters.hpp"
 #include "core/random.hpp"
 #include "core/shape_check.hpp"
 #include "errors.hpp"
@@ -21,5 +22,6 @@
 #include "training/optimizer.hpp"
 #include "training/schedule.hpp"
 #include "training/trainer.hpp"
+#include "training/training_state.hpp"
 
 #endif  // DEEPNET_CORE_HPP

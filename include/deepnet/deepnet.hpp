@@ -7,6 +7,7 @@
 #define DEEPNET_DEEPNET_HPP
 
 #include "core.hpp"
+#include "io/checkpoint.hpp"
 #include "io/model_file.hpp"
 #include "io/npz.hpp"
 #include "tools/data.hpp"

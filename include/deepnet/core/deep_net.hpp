@@ -15,6 +15,7 @@
 #include "init.hpp"
 #include "layer.hpp"
 #include "loss.hpp"
+#include "parameters.hpp"
 #include "random.hpp"
 #include "shape_check.hpp"
 
@@ -295,6 +296,22 @@ class DeepNet {
       });
     }
     m_pass = Pass::None;  // the caches belong to the old weights now
+  }
+
+  /// The parameter registry: every tensor the network keeps between steps, under its stable
+  /// name (W[l], b[l], gamma[l], beta[l], running_mean[l], running_var[l]; see
+  /// parameters.hpp), layer by layer. The trainable entries, in this order, are the parameters
+  /// k = 0, 1, ... of `Optimizer::update`. The views stay valid while the network lives and
+  /// its layers keep their options (set_batch_norm changes the list).
+  std::vector<NamedTensor<Scalar>> parameters() {
+    std::vector<NamedTensor<Scalar>> entries;
+    for (LayerType& current : m_layers) {
+      current.for_each_tensor([&](const char* symbol, MatrixSpan<Scalar> value,
+                                  MatrixSpan<Scalar> gradient, bool trainable) {
+        entries.emplace_back(current.index(), symbol, value, gradient, trainable);
+      });
+    }
+    return entries;
   }
 
   /// Throws StateError when `initialize` was never called and every W[l] is still zero, as the

@@ -169,6 +169,21 @@ class Layer {
     }
   }
 
+  /// Calls `visit(symbol, value, gradient, trainable)` for every tensor the layer keeps
+  /// between steps: the trainable parameters as in `for_each_parameter`, then, with batch
+  /// normalisation, the buffers "running_mean" and "running_var" (trainable false; their
+  /// gradient view is 0 x 0). The parameter registry (parameters.hpp) is built from it.
+  template <class Visitor>
+  void for_each_tensor(Visitor&& visit) {
+    for_each_parameter(
+        [&](const char* symbol, Span theta, Span dtheta) { visit(symbol, theta, dtheta, true); });
+    if (m_has_batch_norm) {
+      const Span none(nullptr, 0, 0);
+      visit("running_mean", span_of(m_norm.running_mean()), none, false);
+      visit("running_var", span_of(m_norm.running_var()), none, false);
+    }
+  }
+
   /// Copies the parameters, batch-normalisation state and keep_prob of a layer of the same
   /// shape with another scalar type (no caches, no gradients).
   template <class Other>

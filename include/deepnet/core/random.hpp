@@ -10,6 +10,7 @@
 #include "../config.hpp"
 #include "../errors.hpp"
 
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -84,6 +85,32 @@ class Random {
     while (r < threshold)
       r = next();
     return static_cast<Index>(r % range);
+  }
+
+  /// Everything the generator will draw from: the four words, and the normal it keeps back.
+  /// A checkpoint saves it so that training resumes with the same random numbers.
+  struct State {
+    std::array<std::uint64_t, 4> words{};  ///< xoshiro256**'s state
+    double spare = 0.0;                    ///< the second normal of the last pair
+    bool has_spare = false;                ///< whether `spare` is still to be returned
+  };
+
+  /// The generator's state.
+  State state() const noexcept {
+    State result;
+    for (std::size_t i = 0; i < 4; ++i)
+      result.words[i] = m_s[i];
+    result.spare = m_spare;
+    result.has_spare = m_has_spare;
+    return result;
+  }
+
+  /// Continues from a state that `state()` returned.
+  void set_state(const State& state) noexcept {
+    for (std::size_t i = 0; i < 4; ++i)
+      m_s[i] = state.words[i];
+    m_spare = state.spare;
+    m_has_spare = state.has_spare;
   }
 
  private:

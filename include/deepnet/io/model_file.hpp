@@ -26,7 +26,7 @@
 
 #include "../config.hpp"
 #include "../core/activation.hpp"
-#include "../core/deep_net.hpp"
+#include "../core/layer.hpp"
 #include "../core/loss.hpp"
 #include "../detail/atomic_file.hpp"
 #include "../detail/bytes.hpp"
@@ -56,8 +56,14 @@
 
 namespace deepnet {
 
-/// The version of the file format this build writes, and the newest it reads.
-inline constexpr std::uint32_t file_format_version = 1;
+template <class Scalar>
+class DeepNet;  // core/deep_net.hpp, included at the end (it includes this file through the
+                // trainer, which saves checkpoints: io/checkpoint.hpp)
+
+/// The newest version of the file format this build reads and writes. A file is written in
+/// the oldest version that holds what it carries: a model alone in version 1 (which every
+/// build reads), a checkpoint (a model with its training state) in version 2.
+inline constexpr std::uint32_t file_format_version = 2;
 
 /// The 8 bytes every model file starts with: "DEEPNET" and a zero byte.
 inline constexpr std::array<unsigned char, 8> file_magic = {'D', 'E', 'E', 'P',
@@ -169,6 +175,10 @@ inline std::optional<Loss> loss_of_code(std::uint8_t code) {
   }
 }
 
+/// The smallest training state (docs/file_format.md): the fixed fields and no tensors.
+inline constexpr std::uint64_t min_state_bytes =
+    8 + 8 + 1 + 4 * 8 + 8 + 2 * (4 * 8 + 1 + 8) + 8 + 8;
+
 /// Bit 0 of a layer's flags: batch normalisation. The other bits must be zero in version 1.
 inline constexpr std::uint8_t flag_batch_norm = 0x01;
 
@@ -213,8 +223,9 @@ inline std::optional<std::uint64_t> checked_add(std::uint64_t a, std::uint64_t b
   return a + b;
 }
 
-/// The header of a model file, version 1.
+/// The header of a model file.
 struct FileHeader {
+  std::uint32_t version = 1;
   FileScalar scalar = FileScalar::Float64;
   std::vector<std::uint64_t> dims;  // n[0], ..., n[L]
   std::vector<Activation> activations;
@@ -222,12 +233,13 @@ struct FileHeader {
   std::vector<bool> batch_norm;
   std::vector<double> keep_prob;
   double l2 = 0.0;
+  std::uint64_t state_bytes = 0;  // version 2: the size of the training state
 };
 
 /// Bytes of the header for L layers: 8 magic + 4 version + 4 scalar + 8 count + 8 (L+1) dims
-/// + L activations + 1 loss + 9 L (flags, keep_prob) + 8 l2.
-inline std::uint64_t header_size(std::uint64_t layers) {
-  return 41 + 18 * layers;
+/// + L activations + 1 loss + 9 L (flags, keep_prob) + 8 l2; version 2 adds 8 (state_bytes).
+inline std::uint64_t header_size(std::uint64_t layers, std::uint32_t version = 1) {
+  return 41 + 18 * layers + (version >= 2 ? 8 : 0);
 }
 
 /// One matrix of the parameter block.
@@ -251,7 +263,7 @@ inline std::optional<Layout> layout_of(const FileHeader& header) {
   const std::uint64_t limit = FileLimits::max_parameter_bytes;
   const std::uint64_t size = scalar_size(header.scalar);
   const std::uint64_t layers = header.dims.size() - 1;
-  const std::uint64_t start = header_size(layers);
+  const std::uint64_t start = header_size(layers, header.version);
   Layout layout;
   std::uint64_t bytes = 0;  // of parameters so far
   const auto add = [&](const std::string& name, std::uint64_t l, std::uint64_t rows,
@@ -273,6 +285,12 @@ inline std::optional<Layout> layout_of(const FileHeader& header) {
            add("running_mean", l, units, 1) && add("running_var", l, units, 1);
     }
     if (!ok) return std::nullopt;
+  }
+  if (header.state_bytes > 0) {  // version 2: the training state, after the parameters
+    const auto sum = checked_add(bytes, header.state_bytes, limit);
+    if (!sum) return std::nullopt;
+    layout.segments.push_back(Segment{"training_state", start + bytes, header.state_bytes, 1, 1});
+    bytes = *sum;
   }
   layout.checksum_offset = start + bytes;
   layout.total = start + bytes + 4;
@@ -386,11 +404,13 @@ FileHeader read_header(ModelReader& reader, const LoadOptions& options) {
 
   std::uint64_t at = reader.offset();
   const std::uint32_t version = reader.u32("version");
-  if (version != file_format_version) {
+  if (version < 1 || version > file_format_version) {
     reader.fail(at, "version",
                 "unsupported format version " + std::to_string(version) +
-                    " (this build reads version " + std::to_string(file_format_version) + ")");
+                    " (this build reads versions 1 to " + std::to_string(file_format_version) +
+                    ")");
   }
+  header.version = version;
 
   at = reader.offset();
   const std::uint32_t scalar = reader.u32("scalar_type");
@@ -475,7 +495,7 @@ FileHeader read_header(ModelReader& reader, const LoadOptions& options) {
       std::snprintf(bits, sizeof bits, "0x%02X", static_cast<unsigned>(flags & ~flag_batch_norm));
       reader.fail(at, field,
                   field + ": unknown flag bits " + bits +
-                      " (version 1 defines bit 0 only, batch normalisation)");
+                      " (versions 1 and 2 define bit 0 only, batch normalisation)");
     }
     header.batch_norm.push_back((flags & flag_batch_norm) != 0);
 
@@ -498,6 +518,18 @@ FileHeader read_header(ModelReader& reader, const LoadOptions& options) {
   if (!(header.l2 >= 0.0) || !std::isfinite(header.l2)) {
     reader.fail(at, "l2",
                 "l2: lambda must be 0 or more and finite, got " + number_string(header.l2));
+  }
+  if (version >= 2) {
+    at = reader.offset();
+    header.state_bytes = reader.u64("state_bytes");
+    if (header.state_bytes < min_state_bytes ||
+        header.state_bytes > FileLimits::max_parameter_bytes) {
+      reader.fail(at, "state_bytes",
+                  "state_bytes: a version 2 file holds a training state of " +
+                      std::to_string(min_state_bytes) + " to " +
+                      std::to_string(FileLimits::max_parameter_bytes) + " bytes, this one says " +
+                      std::to_string(header.state_bytes));
+    }
   }
   return header;
 }
@@ -542,14 +574,23 @@ void require_value(const ModelReader& reader, const Segment& segment, std::uint6
   target(static_cast<Index>(i), static_cast<Index>(j)) = static_cast<Scalar>(value);
 }
 
+/// The training state of a version 2 file, as read (io/checkpoint.hpp decodes it).
+struct StateBlock {
+  std::vector<unsigned char> bytes;
+  std::uint64_t offset = 0;  // of its first byte in the file
+  FileScalar scalar = FileScalar::Float64;
+};
+
 template <class Scalar>
 DeepNet<Scalar> read_model(std::istream& in, const LoadOptions& options, const std::string& name,
-                           const char* noun, std::optional<std::uint64_t> size, bool whole_input) {
+                           const char* noun, std::optional<std::uint64_t> size, bool whole_input,
+                           StateBlock* state = nullptr) {
   ModelReader reader(in, name, noun);
   const FileHeader header = read_header<Scalar>(reader, options);
   const std::uint64_t layers = header.dims.size() - 1;
   const std::uint64_t parameters_start = reader.offset();
-  DEEPNET_ASSERT(parameters_start == header_size(layers), "read_model: header size");
+  DEEPNET_ASSERT(parameters_start == header_size(layers, header.version),
+                 "read_model: header size");
 
   const std::optional<Layout> found = layout_of(header);
   if (!found) {
@@ -676,6 +717,16 @@ DeepNet<Scalar> read_model(std::istream& in, const LoadOptions& options, const s
       fill(norm.running_var());
     }
   }
+  if (state != nullptr) {
+    state->bytes.clear();
+    state->scalar = header.scalar;
+    if (header.state_bytes > 0) {
+      const Segment& segment = layout.segments.back();
+      const auto* first = bytes.data() + (segment.start - parameters_start);
+      state->bytes.assign(first, first + segment.rows);
+      state->offset = segment.start;
+    }
+  }
   return std::move(net);
 }
 
@@ -743,8 +794,10 @@ void check_writable(const DeepNet<Scalar>& net) {
 }
 
 /// The whole model file as bytes.
+/// `state`: the training state of a checkpoint (io/checkpoint.hpp), which makes it a version 2
+/// file; without it the model is written in version 1.
 template <class Scalar>
-std::string encode(const DeepNet<Scalar>& net) {
+std::string encode(const DeepNet<Scalar>& net, const std::string* state = nullptr) {
   check_writable(net);
   const Index layers = net.L();
   std::string out;
@@ -755,11 +808,13 @@ std::string encode(const DeepNet<Scalar>& net) {
                   (current.has_batch_norm() ? 4 * static_cast<std::uint64_t>(current.units())
                                             : std::uint64_t(0));
   }
-  out.reserve(static_cast<std::size_t>(header_size(static_cast<std::uint64_t>(layers)) +
-                                       parameters * sizeof(Scalar) + 4));
+  const std::uint32_t version = state != nullptr ? 2 : 1;
+  out.reserve(static_cast<std::size_t>(header_size(static_cast<std::uint64_t>(layers), version) +
+                                       parameters * sizeof(Scalar) +
+                                       (state != nullptr ? state->size() : 0) + 4));
 
   out.append(reinterpret_cast<const char*>(file_magic.data()), file_magic.size());
-  put_le(out, file_format_version, 4);
+  put_le(out, version, 4);
   put_le(out, static_cast<std::uint32_t>(file_scalar_of<Scalar>()), 4);
   put_le(out, static_cast<std::uint64_t>(net.dims().size()), 8);
   for (const Index n : net.dims())
@@ -772,6 +827,7 @@ std::string encode(const DeepNet<Scalar>& net) {
     put_f64(out, net.layer(l).keep_prob());
   }
   put_f64(out, net.l2());
+  if (state != nullptr) put_le(out, static_cast<std::uint64_t>(state->size()), 8);
 
   const auto put_matrix = [&out](const auto& M) {  // row by row
     for (Index i = 0; i < M.rows(); ++i) {
@@ -791,6 +847,7 @@ std::string encode(const DeepNet<Scalar>& net) {
       put_matrix(norm.running_var());
     }
   }
+  if (state != nullptr) out += *state;
   put_le(out, crc32(out.data(), out.size()), 4);  // detail/crc32.hpp
   return out;
 }
@@ -856,5 +913,7 @@ DeepNet<Scalar> load(const std::string& path, const LoadOptions& options = LoadO
 }
 
 }  // namespace deepnet
+
+#include "../core/deep_net.hpp"
 
 #endif  // DEEPNET_IO_MODEL_FILE_HPP

@@ -15,6 +15,7 @@
 #include <functional>
 #include <iostream>
 #include <ostream>
+#include <string>
 #include <type_traits>
 #include <utility>
 
@@ -74,6 +75,13 @@ class FitOptions {
   /// Record per-layer statistics (norms of W and dW, mean and spread of A, dead ReLUs) in
   /// every epoch's record.
   DEEPNET_OPTION(FitOptions, bool, diagnostics, false)
+  /// A file to save a checkpoint to after every epoch (io/checkpoint.hpp: the network, the
+  /// optimizer's state, the epoch and the generators), atomically; empty: none.
+  DEEPNET_OPTION(FitOptions, std::string, checkpoint, "")
+  /// A checkpoint (or a model file) to start from: the network takes its parameters, and with
+  /// a training state, fit goes on with the epoch after the last one saved, as if it had never
+  /// stopped; empty: none.
+  DEEPNET_OPTION(FitOptions, std::string, resume_from, "")
 
  public:
   /// The course's name for epochs in full-batch gradient descent: sets `epochs`.

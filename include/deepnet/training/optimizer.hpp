@@ -42,6 +42,24 @@ class Optimizer {
   virtual void update(Index k, MatrixSpan<Scalar> theta, MatrixView<Scalar> g, Scalar alpha) = 0;
   /// Forgets the state (v, s, t): the next step starts afresh.
   virtual void reset() {}
+
+  /// The names of the per-parameter state a checkpoint saves: {"v"} for Momentum, {"s"} for
+  /// RMSProp, {"v", "s"} for Adam, none for plain gradient descent. An optimizer of the user's
+  /// that keeps state overrides this, `state`, `steps` and `set_steps` to be resumable.
+  virtual std::vector<std::string> state_slots() const { return {}; }
+  /// The state matrix `slot` of parameter k, created as a rows x cols zero matrix when it does
+  /// not exist yet (before the first update): checkpoints read and write it.
+  /// 	hrows StateError for a slot that is not one of state_slots()
+  virtual Matrix<Scalar>& state(const std::string& slot, Index k, Index rows, Index cols) {
+    (void)k;
+    (void)rows;
+    (void)cols;
+    throw StateError(name() + " keeps no state \"" + slot + "\"");
+  }
+  /// The steps taken, as the rule counts them (Adam's t); 0 for a rule that does not count.
+  virtual Index steps() const { return 0; }
+  /// Sets the step count: a resumed checkpoint continues Adam's bias correction where it was.
+  virtual void set_steps(Index) {}
 };
 
 /// theta -= alpha g: plain gradient descent, no state.
@@ -109,6 +127,13 @@ class Momentum : public Optimizer<Scalar> {
   void reset() override { m_v.clear(); }
   /// v of parameter k (after its first update).
   const Matrix<Scalar>& v(Index k) const { return m_v.at(k); }
+  /// {"v"}.
+  std::vector<std::string> state_slots() const override { return {"v"}; }
+  /// v of parameter k.
+  Matrix<Scalar>& state(const std::string& slot, Index k, Index rows, Index cols) override {
+    if (slot == "v") return m_v.at(k, rows, cols);
+    return Optimizer<Scalar>::state(slot, k, rows, cols);
+  }
 
  private:
   double m_beta;
@@ -137,6 +162,13 @@ class RMSProp : public Optimizer<Scalar> {
   void reset() override { m_s.clear(); }
   /// s of parameter k (after its first update).
   const Matrix<Scalar>& s(Index k) const { return m_s.at(k); }
+  /// {"s"}.
+  std::vector<std::string> state_slots() const override { return {"s"}; }
+  /// s of parameter k.
+  Matrix<Scalar>& state(const std::string& slot, Index k, Index rows, Index cols) override {
+    if (slot == "s") return m_s.at(k, rows, cols);
+    return Optimizer<Scalar>::state(slot, k, rows, cols);
+  }
 
  private:
   double m_beta, m_epsilon;
@@ -186,6 +218,18 @@ class Adam : public Optimizer<Scalar> {
   const Matrix<Scalar>& v(Index k) const { return m_v.at(k); }
   /// s of parameter k (after its first update).
   const Matrix<Scalar>& s(Index k) const { return m_s.at(k); }
+  /// {"v", "s"}.
+  std::vector<std::string> state_slots() const override { return {"v", "s"}; }
+  /// v or s of parameter k.
+  Matrix<Scalar>& state(const std::string& slot, Index k, Index rows, Index cols) override {
+    if (slot == "v") return m_v.at(k, rows, cols);
+    if (slot == "s") return m_s.at(k, rows, cols);
+    return Optimizer<Scalar>::state(slot, k, rows, cols);
+  }
+  /// t.
+  Index steps() const override { return m_t; }
+  /// Sets t.
+  void set_steps(Index t) override { m_t = t; }
 
  private:
   double m_beta1, m_beta2, m_epsilon;

@@ -11,17 +11,20 @@
 #include "../core/deep_net.hpp"
 #include "../core/random.hpp"
 #include "../errors.hpp"
+#include "../io/checkpoint.hpp"
 #include "early_stopping.hpp"
 #include "fit_options.hpp"
 #include "history.hpp"
 #include "optimizer.hpp"
 #include "progress.hpp"
+#include "training_state.hpp"
 
 #include <cmath>
 #include <cstdio>
 #include <limits>
 #include <memory>
 #include <numeric>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -55,7 +58,7 @@ Index count_correct(MatrixView<Scalar> A, const YType& Y, Activation output, Ind
   return correct;
 }
 
-/// A copy of every parameter and running statistic, to go back to the best epoch.
+/// A copy of every tensor of the parameter registry, to go back to the best epoch.
 template <class Scalar>
 class ParameterSnapshot {
  public:
@@ -73,17 +76,13 @@ class ParameterSnapshot {
   bool empty() const noexcept { return m_values.empty(); }
 
  private:
+  // Every tensor of the registry (parameters and running statistics), walked without building
+  // the list: the divergence guard saves a snapshot every step, which must not allocate.
   template <class Visit>
   static void visit(DeepNet<Scalar>& net, Visit&& each) {
     for (Index l = 1; l <= net.L(); ++l) {
-      Layer<Scalar>& layer = net.layer(l);
-      layer.for_each_parameter(
-          [&](const char*, MatrixSpan<Scalar> theta, MatrixSpan<Scalar>) { each(theta); });
-      if (layer.has_batch_norm()) {
-        auto& norm = layer.batch_norm();
-        each(MatrixSpan<Scalar>(norm.running_mean().data(), norm.running_mean().rows(), 1));
-        each(MatrixSpan<Scalar>(norm.running_var().data(), norm.running_var().rows(), 1));
-      }
+      net.layer(l).for_each_tensor(
+          [&](const char*, MatrixSpan<Scalar> value, MatrixSpan<Scalar>, bool) { each(value); });
     }
   }
   std::vector<Matrix<Scalar>> m_values;
@@ -173,6 +172,7 @@ class Trainer {
     ++m_epoch;
     m_history.epochs.push_back(std::move(record));
     const Epoch& done_epoch = m_history.epochs.back();
+    if (!m_options.checkpoint().empty()) save_checkpoint(m_net, state(), m_options.checkpoint());
 
     m_progress.epoch(done_epoch, m_batches);
     print(done_epoch);
@@ -204,6 +204,96 @@ class Trainer {
   /// The history so far.
   const History& history() const noexcept { return m_history; }
 
+  /// What a checkpoint keeps besides the network (io/checkpoint.hpp): the epochs and steps
+  /// done, the optimizer's settings, step count and state under the registry's names, the
+  /// generators and the order of the examples. Taken between two epochs, it lets `resume` go
+  /// on exactly where this trainer is.
+  TrainingState<Scalar> state() const {
+    TrainingState<Scalar> result;
+    result.epoch = m_epoch;
+    result.iteration = m_iteration;
+    result.optimizer = m_options.optimizer();
+    result.optimizer_steps = m_optimizer->steps();
+    result.shuffle_random = m_random.state();
+    result.dropout_random = m_net.m_random.state();
+    if (m_shuffled) result.order = m_order;
+    const std::vector<std::string> slots = m_optimizer->state_slots();
+    for (const std::string& slot : slots) {
+      Index k = 0;
+      for (const NamedTensor<Scalar>& entry : m_net.parameters()) {
+        if (!entry.trainable) continue;
+        result.optimizer_state.emplace_back(
+            slot + "/" + entry.name,
+            m_optimizer->state(slot, k++, entry.value.rows(), entry.value.cols()));
+      }
+    }
+    return result;
+  }
+
+  /// Goes on from a state that `state()` gave (usually read back with `load_checkpoint`), for a
+  /// network that holds the parameters saved with it: the next epoch is `state.epoch`, and with
+  /// the same data and options the run ends with the same bits as one that never stopped.
+  /// Early stopping starts counting afresh. Call it before the first epoch.
+  /// 	hrows StateError after an epoch has run; ConfigError when the options' optimizer is not
+  ///         the checkpoint's, shuffling differs, or the optimizer's state does not fit this
+  ///         network (a name missing or of another shape), or the saved order of the examples
+  ///         does not have X's m entries
+  void resume(const TrainingState<Scalar>& state) {
+    const char* where = "Trainer::resume";
+    if (m_epoch != 0 || m_iteration != 0) {
+      throw StateError(std::string(where) + ": call it before the first epoch");
+    }
+    if (!same_optimizer(state.optimizer, m_options.optimizer())) {
+      throw ConfigError(std::string(where) + ": the checkpoint was trained with " +
+                        describe(state.optimizer) + ", the options ask for " +
+                        describe(m_options.optimizer()) +
+                        "; resume with the same optimizer settings");
+    }
+    if (m_shuffled != !state.order.empty()) {
+      throw ConfigError(
+          std::string(where) + ": the checkpoint was made " + (m_shuffled ? "without" : "with") +
+          " shuffled mini-batches and these options train " + (m_shuffled ? "with" : "without") +
+          " them; resume with the same batch_size and shuffle");
+    }
+    if (m_shuffled && static_cast<Index>(state.order.size()) != m_X.cols()) {
+      throw ConfigError(std::string(where) + ": the checkpoint's order of the examples holds " +
+                        std::to_string(state.order.size()) + " examples, X has m = " +
+                        std::to_string(m_X.cols()) + "; resume on the same data");
+    }
+    // The optimizer's state by name: every slot of every trainable parameter.
+    std::vector<NamedTensor<Scalar>> entries = m_net.parameters();
+    const std::vector<std::string> slots = m_optimizer->state_slots();
+    for (const std::string& slot : slots) {
+      Index k = 0;
+      for (const NamedTensor<Scalar>& entry : entries) {
+        if (!entry.trainable) continue;
+        const std::string name = slot + "/" + entry.name;
+        const Matrix* saved = nullptr;
+        for (const auto& [saved_name, M] : state.optimizer_state) {
+          if (saved_name == name) saved = &M;
+        }
+        if (saved == nullptr) {
+          throw ConfigError(std::string(where) + ": the checkpoint holds no " + name + " for " +
+                            m_optimizer->name() + ": it was made for another network");
+        }
+        if (saved->rows() != entry.value.rows() || saved->cols() != entry.value.cols()) {
+          throw ConfigError(std::string(where) + ": " + name + " is " +
+                            std::to_string(saved->rows()) + " x " + std::to_string(saved->cols()) +
+                            " in the checkpoint, " + entry.name + " is " +
+                            std::to_string(entry.value.rows()) + " x " +
+                            std::to_string(entry.value.cols()) + " in this network");
+        }
+        m_optimizer->state(slot, k++, saved->rows(), saved->cols()) = *saved;
+      }
+    }
+    m_optimizer->set_steps(state.optimizer_steps);
+    m_random.set_state(state.shuffle_random);
+    m_net.m_random.set_state(state.dropout_random);
+    if (m_shuffled) m_order = state.order;
+    m_epoch = state.epoch;
+    m_iteration = state.iteration;
+  }
+
  private:
   Trainer(DeepNet<Scalar>& net, Data X, Data Y, Data X_val, Data Y_val, const FitOptions& options,
           bool has_validation)
@@ -218,6 +308,11 @@ class Trainer {
         m_progress(options.out(), options.progress(), std::max<Index>(options.epochs(), 1),
                    options.progress_every()),
         m_random(options.seed()) {
+    std::optional<Checkpoint<Scalar>> resumed;
+    if (!options.resume_from().empty()) {
+      resumed.emplace(load_checkpoint<Scalar>(options.resume_from()));
+      take_parameters(resumed->net, options.resume_from());
+    }
     validate();
     const Index m = m_X.cols();
     m_batch = options.batch_size() == 0 ? m : std::min(options.batch_size(), m);
@@ -240,6 +335,71 @@ class Trainer {
     }
     m_history.cost.reserve(static_cast<std::size_t>(options.epochs() * m_batches));
     m_history.epochs.reserve(static_cast<std::size_t>(options.epochs()));
+    if (resumed && resumed->has_state) resume(resumed->state);
+  }
+
+  // resume_from: the network takes the parameters of the checkpoint's, which must have the
+  // same architecture.
+  void take_parameters(const DeepNet<Scalar>& saved, const std::string& path) {
+    const std::string where = "DeepNet::fit: resume_from " + path + ": ";
+    if (saved.dims() != m_net.dims()) {
+      throw ConfigError(where + "the checkpoint's network has layer_dims " +
+                        dims_string(saved.dims()) + ", this one " + dims_string(m_net.dims()));
+    }
+    for (Index l = 1; l <= m_net.L(); ++l) {
+      const Layer<Scalar>& from = saved.layer(l);
+      const Layer<Scalar>& to = m_net.layer(l);
+      if (from.activation() != to.activation() || from.has_batch_norm() != to.has_batch_norm()) {
+        throw ConfigError(where + "layer " + std::to_string(l) + " is " + describe(from) +
+                          " in the checkpoint and " + describe(to) + " in this network");
+      }
+    }
+    if (saved.loss() != m_net.loss()) {
+      throw ConfigError(where + "the checkpoint's loss is " + to_string(saved.loss()) +
+                        ", this network's " + to_string(m_net.loss()));
+    }
+    for (Index l = 1; l <= m_net.L(); ++l)
+      m_net.layer(l).assign_parameters(saved.layer(l));
+    m_net.set_l2(saved.l2());
+    m_net.m_initialized = true;
+  }
+
+  static std::string describe(const Layer<Scalar>& layer) {
+    return to_string(layer.activation()) +
+           (layer.has_batch_norm() ? " with batch normalisation" : " without batch normalisation");
+  }
+
+  static bool same_optimizer(const OptimizerSettings& a, const OptimizerSettings& b) {
+    using Kind = OptimizerSettings::Kind;
+    if (a.kind != b.kind) return false;
+    switch (a.kind) {
+      case Kind::GradientDescent:
+        return true;
+      case Kind::Momentum:
+        return a.beta == b.beta;
+      case Kind::RMSProp:
+        return a.beta == b.beta && a.epsilon == b.epsilon;
+      case Kind::Adam:
+        return a.beta1 == b.beta1 && a.beta2 == b.beta2 && a.epsilon == b.epsilon;
+    }
+    return false;
+  }
+
+  static std::string describe(const OptimizerSettings& o) {
+    using Kind = OptimizerSettings::Kind;
+    const auto n = [](double x) { return detail::number_string(x); };
+    switch (o.kind) {
+      case Kind::GradientDescent:
+        return "GradientDescent";
+      case Kind::Momentum:
+        return "Momentum(beta " + n(o.beta) + ")";
+      case Kind::RMSProp:
+        return "RMSProp(beta " + n(o.beta) + ", epsilon " + n(o.epsilon) + ")";
+      case Kind::Adam:
+        return "Adam(beta1 " + n(o.beta1) + ", beta2 " + n(o.beta2) + ", epsilon " + n(o.epsilon) +
+               ")";
+    }
+    return "?";
   }
 
   template <class... T>

@@ -1,0 +1,342 @@
+/// \file io/checkpoint.hpp
+/// Checkpoints: a network and the state of its training in one file (the model format's
+/// version 2, docs/file_format.md), so that an interrupted `fit` resumes and ends with the same
+/// bits as a run that never stopped:
+///
+/// \code
+///   auto options = deepnet::FitOptions().epochs(50).optimizer(deepnet::OptimizerSettings::adam())
+///                      .checkpoint("run.dnet");             // written after every epoch
+///   net.fit(X, Y, options);                                  // ... interrupted at epoch 20
+///   net.fit(X, Y, options.resume_from("run.dnet"));          // epochs 21..50
+/// \endcode
+///
+/// or, stepping through the epochs with a Trainer, `save_checkpoint(net, trainer.state(), path)`
+/// and `trainer.resume(load_checkpoint<float>(path).state)`. A checkpoint is also a model file:
+/// `load` reads its network and leaves the training state aside.
+#ifndef DEEPNET_IO_CHECKPOINT_HPP
+#define DEEPNET_IO_CHECKPOINT_HPP
+
+#include "../config.hpp"
+#include "../core/deep_net.hpp"
+#include "../core/random.hpp"
+#include "../detail/atomic_file.hpp"
+#include "../detail/bytes.hpp"
+#include "../errors.hpp"
+#include "../training/optimizer.hpp"
+#include "../training/training_state.hpp"
+#include "model_file.hpp"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdint>
+#include <fstream>
+#include <ios>
+#include <istream>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+namespace deepnet {
+
+/// A network with the state of its training, as `load_checkpoint` reads it.
+template <class Scalar>
+struct Checkpoint {
+  DeepNet<Scalar> net;          ///< the network, as `load` gives it
+  bool has_state = false;       ///< false for a file that holds a model only (version 1)
+  TrainingState<Scalar> state;  ///< the training state (epoch 0 and empty without one)
+};
+
+namespace detail {
+namespace checkpoint {
+
+// The codes of the optimizers in the file; fixed by the format, not by the enum's order.
+inline std::uint8_t optimizer_code(OptimizerSettings::Kind kind) {
+  switch (kind) {
+    case OptimizerSettings::Kind::GradientDescent:
+      return 0;
+    case OptimizerSettings::Kind::Momentum:
+      return 1;
+    case OptimizerSettings::Kind::RMSProp:
+      return 2;
+    case OptimizerSettings::Kind::Adam:
+      return 3;
+  }
+  return 0xFF;
+}
+
+inline void put_random(std::string& out, const Random::State& random) {
+  for (const std::uint64_t word : random.words)
+    put_le(out, word, 8);
+  put_le(out, random.has_spare ? 1 : 0, 1);
+  put_f64(out, random.spare);
+}
+
+/// The training state block of a version 2 file (docs/file_format.md, "Training state").
+template <class Scalar>
+std::string encode_state(const TrainingState<Scalar>& state) {
+  std::string out;
+  put_le(out, static_cast<std::uint64_t>(state.epoch), 8);
+  put_le(out, static_cast<std::uint64_t>(state.iteration), 8);
+  put_le(out, optimizer_code(state.optimizer.kind), 1);
+  put_f64(out, state.optimizer.beta);
+  put_f64(out, state.optimizer.beta1);
+  put_f64(out, state.optimizer.beta2);
+  put_f64(out, state.optimizer.epsilon);
+  put_le(out, static_cast<std::uint64_t>(state.optimizer_steps), 8);
+  put_random(out, state.shuffle_random);
+  put_random(out, state.dropout_random);
+  put_le(out, static_cast<std::uint64_t>(state.order.size()), 8);
+  for (const Index j : state.order)
+    put_le(out, static_cast<std::uint64_t>(j), 8);
+  put_le(out, static_cast<std::uint64_t>(state.optimizer_state.size()), 8);
+  for (const auto& [name, M] : state.optimizer_state) {
+    put_le(out, static_cast<std::uint64_t>(name.size()), 4);
+    out += name;
+    put_le(out, static_cast<std::uint64_t>(M.rows()), 8);
+    put_le(out, static_cast<std::uint64_t>(M.cols()), 8);
+    for (Index i = 0; i < M.rows(); ++i) {  // row by row, as the parameters
+      for (Index j = 0; j < M.cols(); ++j)
+        put_scalar<Scalar>(out, M(i, j));
+    }
+  }
+  return out;
+}
+
+/// Reads the training state block field by field; every problem is a FormatError that names
+/// the file, the byte offset in the file and the field ("training_state.epoch", ...).
+class StateReader {
+ public:
+  StateReader(const serialize::StateBlock& block, std::string name)
+      : m_block(block), m_name(std::move(name)) {}
+
+  [[noreturn]] void fail(std::size_t at, const std::string& field,
+                         const std::string& problem) const {
+    const std::uint64_t offset = m_block.offset + at;
+    throw FormatError(m_name + ": byte " + std::to_string(offset) + ": " + field + ": " + problem,
+                      m_name, static_cast<std::int64_t>(offset), field);
+  }
+
+  std::size_t position() const noexcept { return m_at; }
+  std::size_t left() const noexcept { return m_block.bytes.size() - m_at; }
+
+  const unsigned char* take(std::size_t n, const std::string& field) {
+    if (left() < n) {
+      fail(m_at, field,
+           "the training state ends inside this field (" + std::to_string(n) + " bytes needed, " +
+               std::to_string(left()) + " left)");
+    }
+    const unsigned char* data = m_block.bytes.data() + m_at;
+    m_at += n;
+    return data;
+  }
+  std::uint64_t u(int size, const std::string& field) {
+    return get_le(take(static_cast<std::size_t>(size), field), size);
+  }
+  double f64(const std::string& field) { return get_f64(take(8, field)); }
+
+  /// A count of at most `limit` (2^62 when the field has no other bound).
+  Index count(const std::string& field, std::uint64_t limit = std::uint64_t(1) << 62) {
+    const std::size_t at = m_at;
+    const std::uint64_t value = u(8, field);
+    if (value > limit) {
+      fail(at, field,
+           std::to_string(value) + " is more than the " + std::to_string(limit) +
+               " the rest of the training state can hold");
+    }
+    return static_cast<Index>(value);
+  }
+
+  Random::State random(const std::string& field) {
+    const std::size_t at = m_at;
+    Random::State state;
+    bool any = false;
+    for (std::uint64_t& word : state.words) {
+      word = u(8, field);
+      any = any || word != 0;
+    }
+    if (!any) fail(at, field, "a generator's state cannot be all zero");
+    const std::size_t flag_at = m_at;
+    const std::uint64_t flag = u(1, field);
+    if (flag > 1) fail(flag_at, field, "has_spare must be 0 or 1, got " + std::to_string(flag));
+    state.has_spare = flag == 1;
+    const std::size_t spare_at = m_at;
+    state.spare = f64(field);
+    if (!std::isfinite(state.spare)) fail(spare_at, field, "the spare normal is not finite");
+    return state;
+  }
+
+ private:
+  const serialize::StateBlock& m_block;
+  std::string m_name;
+  std::size_t m_at = 0;
+};
+
+template <class Scalar>
+TrainingState<Scalar> decode_state(const serialize::StateBlock& block, const std::string& name) {
+  StateReader in(block, name);
+  TrainingState<Scalar> state;
+  state.epoch = in.count("training_state.epoch");
+  state.iteration = in.count("training_state.iteration");
+
+  std::size_t at = in.position();
+  const std::uint64_t code = in.u(1, "training_state.optimizer");
+  if (code > 3) {
+    in.fail(at, "training_state.optimizer",
+            "unknown optimizer code " + std::to_string(code) +
+                " (0 GradientDescent, 1 Momentum, 2 RMSProp, 3 Adam)");
+  }
+  const OptimizerSettings::Kind kinds[] = {
+      OptimizerSettings::Kind::GradientDescent, OptimizerSettings::Kind::Momentum,
+      OptimizerSettings::Kind::RMSProp, OptimizerSettings::Kind::Adam};
+  state.optimizer.kind = kinds[code];
+  at = in.position();
+  state.optimizer.beta = in.f64("training_state.optimizer");
+  state.optimizer.beta1 = in.f64("training_state.optimizer");
+  state.optimizer.beta2 = in.f64("training_state.optimizer");
+  state.optimizer.epsilon = in.f64("training_state.optimizer");
+  try {
+    detail::require_beta(state.optimizer.beta, "beta");
+    detail::require_beta(state.optimizer.beta1, "beta1");
+    detail::require_beta(state.optimizer.beta2, "beta2");
+    detail::require_epsilon(state.optimizer.epsilon);
+  } catch (const ConfigError& e) {
+    in.fail(at, "training_state.optimizer", e.what());
+  }
+  state.optimizer_steps = in.count("training_state.optimizer_steps");
+  state.shuffle_random = in.random("training_state.shuffle_random");
+  state.dropout_random = in.random("training_state.dropout_random");
+
+  const Index m = in.count("training_state.order", in.left() / 8);
+  state.order.resize(static_cast<std::size_t>(m));
+  std::vector<bool> seen(static_cast<std::size_t>(m), false);
+  for (Index j = 0; j < m; ++j) {
+    at = in.position();
+    const std::uint64_t index = in.u(8, "training_state.order");
+    if (index >= static_cast<std::uint64_t>(m) || seen[static_cast<std::size_t>(index)]) {
+      in.fail(at, "training_state.order",
+              "order(" + std::to_string(j) + ") is " + std::to_string(index) +
+                  ", but the order must hold each of 0.." + std::to_string(m - 1) + " once");
+    }
+    seen[static_cast<std::size_t>(index)] = true;
+    state.order[static_cast<std::size_t>(j)] = static_cast<Index>(index);
+  }
+
+  const std::size_t value_size = serialize::scalar_size(block.scalar);
+  const Index tensors = in.count("training_state.tensors", in.left() / 20);
+  for (Index t = 0; t < tensors; ++t) {
+    const std::string field = "training_state.tensor[" + std::to_string(t) + "]";
+    at = in.position();
+    const auto length = static_cast<std::size_t>(in.u(4, field));
+    if (length == 0 || length > 256) {
+      in.fail(at, field, "a name has 1 to 256 bytes, this one " + std::to_string(length));
+    }
+    const unsigned char* text = in.take(length, field);
+    std::string tensor_name(reinterpret_cast<const char*>(text), length);
+    for (const char c : tensor_name) {
+      if (c < 0x21 || c > 0x7E) in.fail(at, field, "the name holds a byte that is not printable");
+    }
+    at = in.position();
+    const std::uint64_t rows = in.u(8, field);
+    const std::uint64_t cols = in.u(8, field);
+    const auto count = serialize::checked_mul(rows, cols, in.left() / value_size);
+    if (!count || rows == 0 || cols == 0) {
+      in.fail(at, field,
+              tensor_name + " is " + std::to_string(rows) + " x " + std::to_string(cols) +
+                  ", which the " + std::to_string(in.left()) + " bytes left cannot hold");
+    }
+    Matrix<Scalar> M(static_cast<Index>(rows), static_cast<Index>(cols));
+    for (Index i = 0; i < M.rows(); ++i) {
+      for (Index j = 0; j < M.cols(); ++j) {
+        at = in.position();
+        const double value = serialize::get_scalar(in.take(value_size, field), block.scalar);
+        if (!std::isfinite(value) ||
+            std::fabs(value) > static_cast<double>(std::numeric_limits<Scalar>::max())) {
+          in.fail(at, field,
+                  tensor_name + "(" + std::to_string(i) + ", " + std::to_string(j) + ") is " +
+                      number_string(value) + "; the state must be finite numbers of the " +
+                      "network's type");
+        }
+        M(i, j) = static_cast<Scalar>(value);
+      }
+    }
+    state.optimizer_state.emplace_back(std::move(tensor_name), std::move(M));
+  }
+  if (in.left() != 0) {
+    in.fail(in.position(), "training_state",
+            std::to_string(in.left()) + " unexpected bytes after the last tensor");
+  }
+  return state;
+}
+
+}  // namespace checkpoint
+}  // namespace detail
+
+/// Writes the network with the state of its training to a stream (binary), in the model
+/// format's version 2. Writes nothing when it throws.
+/// \throws as `write`
+template <class Scalar>
+void write_checkpoint(const DeepNet<Scalar>& net, const TrainingState<Scalar>& state,
+                      std::ostream& out) {
+  const std::string block = detail::checkpoint::encode_state(state);
+  const std::string bytes = detail::serialize::encode(net, &block);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (!out) {
+    throw std::ios_base::failure("deepnet::write_checkpoint: the stream failed while writing");
+  }
+}
+
+/// Reads a checkpoint (or a model alone) from the stream's current position, as `read` does;
+/// the stream is left just after the checksum.
+/// \param name the name of the stream in messages
+/// \throws FormatError as `read`, and for a damaged training state
+template <class Scalar = double>
+Checkpoint<Scalar> read_checkpoint(std::istream& in, const LoadOptions& options = LoadOptions(),
+                                   const std::string& name = "<stream>") {
+  const std::optional<std::uint64_t> size = detail::serialize::remaining_bytes(in);
+  detail::serialize::StateBlock block;
+  DeepNet<Scalar> net =
+      detail::serialize::read_model<Scalar>(in, options, name, "stream", size, false, &block);
+  Checkpoint<Scalar> result{std::move(net), !block.bytes.empty(), TrainingState<Scalar>()};
+  if (result.has_state) result.state = detail::checkpoint::decode_state<Scalar>(block, name);
+  return result;
+}
+
+/// Saves the network with the state of its training, atomically (as `save`), in the model
+/// format's version 2.
+/// \throws as `save`
+template <class Scalar>
+void save_checkpoint(const DeepNet<Scalar>& net, const TrainingState<Scalar>& state,
+                     const std::string& path) {
+  const std::string block = detail::checkpoint::encode_state(state);
+  const std::string bytes = detail::serialize::encode(net, &block);
+  detail::write_file_atomically(path, bytes, "deepnet::save_checkpoint");
+}
+
+/// Loads a checkpoint written by `save_checkpoint`, or a model file without training state
+/// (then `has_state` is false).
+/// \throws std::system_error if the file cannot be opened; FormatError as `load`, and for a
+///         training state that is damaged, naming the byte and the field
+template <class Scalar = double>
+Checkpoint<Scalar> load_checkpoint(const std::string& path,
+                                   const LoadOptions& options = LoadOptions()) {
+  errno = 0;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    detail::throw_os_error(errno != 0 ? errno : static_cast<int>(std::errc::io_error),
+                           "deepnet::load_checkpoint: cannot open " + path);
+  }
+  const std::optional<std::uint64_t> size = detail::serialize::remaining_bytes(in);
+  detail::serialize::StateBlock block;
+  DeepNet<Scalar> net =
+      detail::serialize::read_model<Scalar>(in, options, path, "file", size, true, &block);
+  Checkpoint<Scalar> result{std::move(net), !block.bytes.empty(), TrainingState<Scalar>()};
+  if (result.has_state) result.state = detail::checkpoint::decode_state<Scalar>(block, path);
+  return result;
+}
+
+}  // namespace deepnet
+
+#endif  // DEEPNET_IO_CHECKPOINT_HPP

@@ -1,0 +1,269 @@
+// Checkpoints (io/checkpoint.hpp): the parameter registry's names, the optimizer's state saved
+// under them, and a fit that stops and resumes ending with the same bits as one that never
+// stopped.
+#include "support/test_support.hpp"
+
+#include "support/temp_dir.hpp"
+
+#include <deepnet/deepnet.hpp>
+
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+namespace {
+
+using Catch::Matchers::Contains;
+using deepnet::Activation;
+using deepnet::DeepNet;
+using deepnet::FitOptions;
+using deepnet::FormatError;
+using deepnet::Index;
+using deepnet::Matrix;
+using deepnet::OptimizerSettings;
+using deepnet_test::TempDir;
+
+template <class Scalar>
+bool bitwise_equal(const Matrix<Scalar>& a, const Matrix<Scalar>& b) {
+  return a.rows() == b.rows() && a.cols() == b.cols() &&
+         std::memcmp(a.data(), b.data(), sizeof(Scalar) * static_cast<std::size_t>(a.size())) == 0;
+}
+
+// Every tensor of the registry, by name, bit for bit.
+template <class Scalar>
+void require_same_tensors(DeepNet<Scalar>& a, DeepNet<Scalar>& b) {
+  const auto x = a.parameters();
+  const auto y = b.parameters();
+  REQUIRE(x.size() == y.size());
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    INFO(x[i].name);
+    REQUIRE(x[i].name == y[i].name);
+    REQUIRE(bitwise_equal<Scalar>(x[i].value, y[i].value));
+  }
+}
+
+// 4 inputs, a hidden layer of 6 with batch normalisation and dropout, one sigmoid output.
+template <class Scalar>
+DeepNet<Scalar> small_network(std::uint64_t seed) {
+  DeepNet<Scalar> net({4, 6, 1}, Activation::ReLU, Activation::Sigmoid);
+  net.set_batch_norm(1, true);
+  net.set_keep_prob(1, 0.8);
+  net.initialize(deepnet::Init::He, seed);
+  return net;
+}
+
+// 4 x 50 inputs and their labels: y = 1 when x0 + x1 > x2.
+template <class Scalar>
+void examples(Matrix<Scalar>& X, Matrix<Scalar>& Y) {
+  deepnet::Random random(7);
+  X.resize(4, 50);
+  Y.resize(1, 50);
+  for (Index j = 0; j < X.cols(); ++j) {
+    for (Index i = 0; i < X.rows(); ++i)
+      X(i, j) = static_cast<Scalar>(random.normal());
+    Y(0, j) = X(0, j) + X(1, j) > X(2, j) ? Scalar(1) : Scalar(0);
+  }
+}
+
+FitOptions adam_options() {
+  return FitOptions()
+      .learning_rate(0.01)
+      .batch_size(16)  // 4 shuffled mini-batches, the last one of 2
+      .seed(3)
+      .optimizer(OptimizerSettings::adam());
+}
+
+std::string file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+void put_file_bytes(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+}  // namespace
+
+TEST_CASE("the parameter registry names every tensor, in the optimizer's order",
+          "[checkpoint][registry]") {
+  DeepNet<double> net = small_network<double>(1);
+  const auto entries = net.parameters();
+  std::vector<std::string> names;
+  for (const auto& entry : entries)
+    names.push_back(entry.name);
+  // Layer 1 has batch normalisation: W, gamma, beta, then its running statistics; layer 2 W, b.
+  CHECK(names == std::vector<std::string>{"W[1]", "gamma[1]", "beta[1]", "running_mean[1]",
+                                          "running_var[1]", "W[2]", "b[2]"});
+  CHECK(entries[0].value.data() == net.layer(1).W().data());
+  CHECK(entries[0].gradient.data() == net.layer(1).dW().data());
+  CHECK(entries[1].value.data() == net.layer(1).batch_norm().gamma().data());
+  CHECK(entries[3].value.data() == net.layer(1).batch_norm().running_mean().data());
+  CHECK_FALSE(entries[3].trainable);
+  CHECK(entries[3].gradient.size() == 0);
+  CHECK(entries[6].value.rows() == 1);
+  CHECK(entries[6].value.cols() == 1);
+  CHECK(entries[6].layer == 2);
+  CHECK(std::string(entries[6].symbol) == "b");
+}
+
+TEMPLATE_TEST_CASE(
+    "fit resumed from a checkpoint ends with the same bits as a run that never "
+    "stopped",
+    "[checkpoint]", float, double) {
+  using Scalar = TestType;
+  TempDir dir;
+  const std::string path = dir.file("run.dnet");
+  Matrix<Scalar> X, Y;
+  examples(X, Y);
+
+  DeepNet<Scalar> whole = small_network<Scalar>(1);
+  const deepnet::History all = whole.fit(X, Y, adam_options().epochs(6));
+
+  DeepNet<Scalar> first = small_network<Scalar>(1);
+  first.fit(X, Y, adam_options().epochs(3).checkpoint(path));
+  DeepNet<Scalar> resumed =
+      small_network<Scalar>(99);  // its own weights are replaced by the file's
+  const deepnet::History rest = resumed.fit(X, Y, adam_options().epochs(6).resume_from(path));
+
+  require_same_tensors(whole, resumed);
+  REQUIRE(rest.epochs.size() == 3);
+  for (std::size_t e = 0; e < 3; ++e) {
+    CHECK(rest.epochs[e].epoch == static_cast<Index>(e + 3));
+    CHECK(rest.epochs[e].cost == all.epochs[e + 3].cost);
+  }
+  // 4 batches per epoch: the resumed run numbers its steps from 12.
+  REQUIRE(rest.cost.size() == 12);
+  CHECK(rest.cost.front() == all.cost[12]);
+
+  SECTION("without the training state the run goes elsewhere") {
+    // The same parameters from a model file alone: Adam starts afresh (t = 0, v = s = 0), the
+    // shuffle and dropout generators from the seed, so the weights must differ.
+    const std::string model = dir.file("model.dnet");
+    DeepNet<Scalar> again = small_network<Scalar>(1);
+    again.fit(X, Y, adam_options().epochs(3));
+    deepnet::save(again, model);
+    DeepNet<Scalar> restarted = small_network<Scalar>(99);
+    restarted.fit(X, Y, adam_options().epochs(3).resume_from(model));
+    CHECK_FALSE(bitwise_equal<Scalar>(restarted.layer(1).W(), whole.layer(1).W()));
+  }
+}
+
+TEST_CASE("a checkpoint holds Adam's state under the registry's names", "[checkpoint]") {
+  TempDir dir;
+  const std::string path = dir.file("one.dnet");
+  Matrix<double> X, Y;
+  examples(X, Y);
+  DeepNet<double> net({4, 3, 1}, Activation::Tanh, Activation::Sigmoid);
+  net.initialize(deepnet::Init::Xavier, 5);
+  // The gradients of the first step, computed apart: full batch, so one step per epoch.
+  DeepNet<double> probe = net;
+  probe.forward(X);
+  probe.backward(Y);
+
+  net.fit(X, Y,
+          FitOptions()
+              .epochs(1)
+              .learning_rate(0.01)
+              .optimizer(OptimizerSettings::adam())
+              .checkpoint(path));
+  const deepnet::Checkpoint<double> saved = deepnet::load_checkpoint<double>(path);
+  REQUIRE(saved.has_state);
+  const deepnet::TrainingState<double>& state = saved.state;
+  CHECK(state.epoch == 1);
+  CHECK(state.iteration == 1);
+  CHECK(state.optimizer_steps == 1);
+  CHECK(state.optimizer.kind == OptimizerSettings::Kind::Adam);
+  CHECK(state.order.empty());  // full batch: nothing shuffled
+  std::vector<std::string> names;
+  for (const auto& [name, M] : state.optimizer_state)
+    names.push_back(name);
+  CHECK(names == std::vector<std::string>{"v/W[1]", "v/b[1]", "v/W[2]", "v/b[2]", "s/W[1]",
+                                          "s/b[1]", "s/W[2]", "s/b[2]"});
+  // After one step from zero: v = (1 - beta1) g and s = (1 - beta2) g^2.
+  const Matrix<double>& v_W2 = state.optimizer_state[2].second;
+  const Matrix<double>& s_W1 = state.optimizer_state[4].second;
+  CHECK_THAT(v_W2, deepnet_test::IsClose(Matrix<double>(0.1 * probe.layer(2).dW()), 1e-12));
+  CHECK_THAT(s_W1,
+             deepnet_test::IsClose(
+                 Matrix<double>(0.001 * probe.layer(1).dW().array().square().matrix()), 1e-12));
+  // A checkpoint is also a model file: load gives its network.
+  DeepNet<double> loaded = deepnet::load<double>(path);
+  require_same_tensors(loaded, net);
+  const std::string bytes = file_bytes(path);
+  CHECK(bytes[8] == 2);  // version 2
+}
+
+TEST_CASE("a model file of version 1 loads as a checkpoint without training state",
+          "[checkpoint]") {
+  TempDir dir;
+  const std::string path = dir.file("model.dnet");
+  DeepNet<double> net = small_network<double>(2);
+  deepnet::save(net, path);
+  CHECK(file_bytes(path)[8] == 1);  // a model alone is still written in version 1
+  deepnet::Checkpoint<double> loaded = deepnet::load_checkpoint<double>(path);
+  CHECK_FALSE(loaded.has_state);
+  require_same_tensors(loaded.net, net);
+}
+
+TEST_CASE("resuming with other settings or another network says what differs", "[checkpoint]") {
+  TempDir dir;
+  const std::string path = dir.file("run.dnet");
+  Matrix<double> X, Y;
+  examples(X, Y);
+  DeepNet<double> net = small_network<double>(1);
+  net.fit(X, Y, adam_options().epochs(1).checkpoint(path));
+
+  DeepNet<double> other = small_network<double>(1);
+  CHECK_THROWS_WITH(
+      other.fit(
+          X, Y,
+          adam_options().epochs(2).optimizer(OptimizerSettings::momentum(0.9)).resume_from(path)),
+      Contains("was trained with Adam(beta1 0.9, beta2 0.999, epsilon 1e-08), the options ask "
+               "for Momentum(beta 0.9)"));
+  CHECK_THROWS_WITH(other.fit(X, Y, adam_options().epochs(2).batch_size(0).resume_from(path)),
+                    Contains("the checkpoint was made with shuffled mini-batches"));
+  DeepNet<double> wider({4, 7, 1}, Activation::ReLU, Activation::Sigmoid);
+  wider.initialize(deepnet::Init::He, 1);
+  CHECK_THROWS_WITH(wider.fit(X, Y, adam_options().epochs(2).resume_from(path)),
+                    Contains("the checkpoint's network has layer_dims {4, 6, 1}, this one "
+                             "{4, 7, 1}"));
+  const Matrix<double> X_half = X.leftCols(25), Y_half = Y.leftCols(25);
+  CHECK_THROWS_WITH(other.fit(X_half, Y_half, adam_options().epochs(2).resume_from(path)),
+                    Contains("holds 50 examples, X has m = 25"));
+}
+
+TEST_CASE("a damaged training state names the byte and the field", "[checkpoint][corrupt]") {
+  TempDir dir;
+  const std::string path = dir.file("run.dnet");
+  Matrix<double> X, Y;
+  examples(X, Y);
+  DeepNet<double> net = small_network<double>(1);
+  net.fit(X, Y, adam_options().epochs(1).checkpoint(path));
+  std::string bytes = file_bytes(path);
+
+  // The state starts after the header (49 + 18 L bytes in version 2) and the parameters:
+  // W[1] 24, b[1], gamma[1], beta[1], running_mean[1], running_var[1] 6 each, W[2] 6, b[2] 1.
+  const std::size_t start = 49 + 18 * 2 + (24 + 5 * 6 + 6 + 1) * 8;
+  const std::size_t optimizer_at = start + 16;  // after epoch and iteration
+  REQUIRE(bytes[optimizer_at] == 3);            // Adam
+  bytes[optimizer_at] = 9;
+  // The checksum covers the state: recompute it so that the decoder sees the bad code.
+  const std::uint32_t crc = deepnet::detail::crc32(bytes.data(), bytes.size() - 4);
+  for (int k = 0; k < 4; ++k)
+    bytes[bytes.size() - 4 + static_cast<std::size_t>(k)] =
+        static_cast<char>((crc >> (8 * k)) & 0xFF);
+  put_file_bytes(path, bytes);
+  try {
+    deepnet::load_checkpoint<double>(path);
+    FAIL("no FormatError");
+  } catch (const FormatError& e) {
+    CHECK(e.offset() == static_cast<std::int64_t>(optimizer_at));
+    CHECK(e.field() == "training_state.optimizer");
+    CHECK_THAT(e.what(), Contains("unknown optimizer code 9 (0 GradientDescent, 1 Momentum, 2 "
+                                  "RMSProp, 3 Adam)"));
+  }
+}

@@ -370,6 +370,91 @@ TEST_CASE("classify and accuracy: threshold 0.5 for sigmoid, argmax for softmax"
   }
 }
 
+TEST_CASE("accuracy counts examples: one is right only when all of its outputs are",
+          "[deep_net][predict]") {
+  SECTION("ten sigmoids on one-hot digits are not 90% right for predicting nothing") {
+    // W = 0, b = 0: every A = sigmoid(0) = 0.5, not above 0.5, so every output says 0. Each
+    // one-hot column has its 1 predicted 0: no example is right. (Counting entries gave 0.9.)
+    DeepNet<double> net({4, 10});
+    const Matrix<double> X = Matrix<double>::Random(4, 10);
+    const Matrix<double> Y = Matrix<double>::Identity(10, 10);  // example j is digit j
+    CHECK(net.accuracy(X, Y) == 0.0);
+    // b(0) = 5: every example is predicted (1, 0, ..., 0), right only for digit 0: 1 of 10.
+    // (Counting entries gave (10 + 9 * 8) / 100 = 0.82.)
+    net.layer(1).b()(0) = 5.0;
+    CHECK(net.accuracy(X, Y) == 0.1);
+  }
+  SECTION("multi-label: 2 of 3 examples with every label right") {
+    // A = sigmoid(10 x - 5): output i is on exactly when x_i > 0.5, so classify(X) = X here.
+    DeepNet<double> net({3, 3});
+    net.layer(1).W() = 10.0 * Matrix<double>::Identity(3, 3);
+    net.layer(1).b().setConstant(-5.0);
+    Matrix<double> X(3, 3), Y(3, 3);
+    X << 1, 0, 1,  //
+        0, 0, 1,   //
+        1, 0, 0;
+    Y << 1, 0, 1,  //
+        0, 0, 0,   // example 2: output 1 is on, its label is 0
+        1, 0, 0;
+    CHECK(net.classify(X) == X.cast<Index>());
+    // Examples 0 and 1 are right, example 2 is not: 2/3 (entries would give 8/9).
+    CHECK(net.accuracy(X, Y) == 2.0 / 3.0);
+  }
+  SECTION("a regression output has no accuracy") {
+    DeepNet<double> net({2, 1}, Activation::ReLU, Activation::Identity);
+    REQUIRE_THROWS_WITH(net.accuracy(Matrix<double>::Ones(2, 2), Matrix<double>::Ones(1, 2)),
+                        "DeepNet::accuracy needs a Sigmoid or Softmax output layer; this "
+                        "network's is Identity (a regression output): use predict");
+  }
+}
+
+TEST_CASE("class indices 0..9 as Y: the message says to use Softmax and one_hot",
+          "[deep_net][fit][errors]") {
+  Matrix<double> X = Matrix<double>::Random(2, 20), labels(1, 20);
+  for (Index j = 0; j < 20; ++j)
+    labels(0, j) = static_cast<double>(j % 10);  // every digit, twice
+  SECTION("one sigmoid output: DataError at the first label that is not 0 or 1") {
+    DeepNet<double> net({2, 1});
+    net.initialize(Init::He, 1);
+    const std::string advice =
+        ", but BinaryCrossEntropy needs labels that are 0 or 1; Y looks like class indices "
+        "0..9: for 10 exclusive classes, give the output layer 10 units with "
+        "Activation::Softmax and make Y with deepnet::one_hot(labels, 10)";
+    REQUIRE_THROWS_AS(net.fit(X, labels, FitOptions().iterations(1)), DataError);
+    REQUIRE_THROWS_WITH(net.fit(X, labels, FitOptions().iterations(1)),
+                        "DeepNet::fit: Y(0, 2) is 2" + advice);
+    REQUIRE_THROWS_WITH(net.accuracy(X, labels), "DeepNet::accuracy: Y(0, 2) is 2" + advice);
+    net.forward(X);
+    REQUIRE_THROWS_WITH(net.cost(labels), "DeepNet::cost: Y(0, 2) is 2" + advice);
+    // A stray 3 among 0/1 labels is a typo, not classes: no advice.
+    Matrix<double> typo = (labels.array() > 4.5).cast<double>();
+    typo(0, 7) = 3.0;
+    REQUIRE_THROWS_WITH(net.cost(typo),
+                        "DeepNet::cost: Y(0, 7) is 3, but BinaryCrossEntropy needs labels that "
+                        "are 0 or 1");
+  }
+  SECTION("ten outputs: ShapeError that says to make Y one-hot") {
+    DeepNet<double> sigmoid({2, 10});
+    sigmoid.initialize(Init::He, 1);
+    REQUIRE_THROWS_AS(sigmoid.fit(X, labels, FitOptions().iterations(1)), ShapeError);
+    REQUIRE_THROWS_WITH(sigmoid.fit(X, labels, FitOptions().iterations(1)),
+                        "DeepNet::fit: Y is 1x20, expected 10x20 (the shape of A[1]: n[1] x m; Y "
+                        "looks like one row of class indices: make it one-hot with "
+                        "deepnet::one_hot(labels, 10), and for exclusive classes give the output "
+                        "layer Activation::Softmax)");
+    REQUIRE_THROWS_WITH(sigmoid.accuracy(X, labels),
+                        Contains("make it one-hot with deepnet::one_hot(labels, 10), and for "
+                                 "exclusive classes give the output layer Activation::Softmax"));
+    DeepNet<double> softmax({2, 10}, Activation::ReLU, Activation::Softmax);
+    softmax.initialize(Init::He, 1);
+    softmax.forward(X);
+    REQUIRE_THROWS_WITH(softmax.cost(labels),
+                        "DeepNet::cost: Y is 1x20, expected 10x20 (the shape of A[1]: n[1] x m; Y "
+                        "looks like one row of class indices: make it one-hot with "
+                        "deepnet::one_hot(labels, 10))");
+  }
+}
+
 TEMPLATE_TEST_CASE("fit: the cost falls and the history records every step", "[deep_net][fit]",
                    float, double) {
   DeepNet<TestType> net({4, 6, 3, 1});

@@ -10,6 +10,8 @@
 #include <cmath>
 #include <numeric>
 #include <sstream>
+#include <string>
+#include <vector>
 
 using Catch::Matchers::Contains;
 using Catch::Matchers::StartsWith;
@@ -203,6 +205,72 @@ TEST_CASE("fit: records validation cost and accuracy after every epoch", "[train
       15.0;
   CHECK_THAT(last.val_cost, WithinRel(expected, 1e-12));
   CHECK(last.val_accuracy == net.accuracy(validation.X, validation.Y));
+}
+
+TEST_CASE("fit: accuracy counts examples with all outputs right, as DeepNet::accuracy does",
+          "[trainer][history]") {
+  // Three sigmoid outputs, A = sigmoid(10 x - 5): output i is on exactly when x_i > 0.5.
+  // Examples 0 and 1 have every label right; example 2 predicts output 1 on, its label is 0.
+  // Every z is +-5, so steps of alpha = 1e-6 change no prediction: 2 of 3 examples, in the
+  // training epoch (before the update) and on the validation set (after it); entries would
+  // give 8/9.
+  const auto make_net = [] {
+    DeepNet<double> net({3, 3});
+    net.layer(1).W() = 10.0 * Matrix<double>::Identity(3, 3);
+    net.layer(1).b().setConstant(-5.0);
+    return net;
+  };
+  Matrix<double> X(3, 3), Y(3, 3);
+  X << 1, 0, 1,  //
+      0, 0, 1,   //
+      1, 0, 0;
+  Y << 1, 0, 1,  //
+      0, 0, 0,   //
+      1, 0, 0;
+  DeepNet<double> net = make_net();
+  CHECK(net.accuracy(X, Y) == 2.0 / 3.0);
+  const auto full = net.fit(X, Y, X, Y, FitOptions().learning_rate(1e-6).epochs(1));
+  CHECK(full.epochs[0].accuracy == 2.0 / 3.0);
+  CHECK(full.epochs[0].val_accuracy == 2.0 / 3.0);
+  CHECK(full.epochs[0].val_accuracy == net.accuracy(X, Y));
+  DeepNet<double> mini = make_net();
+  const auto batches =
+      mini.fit(X, Y, X, Y, FitOptions().learning_rate(1e-6).epochs(1).batch_size(2).shuffle(false));
+  CHECK(batches.epochs[0].accuracy == 2.0 / 3.0);  // batch 0: 2 of 2; batch 1: 0 of 1
+  CHECK(batches.epochs[0].val_accuracy == 2.0 / 3.0);
+}
+
+TEST_CASE("fit: one-hot Y for a sigmoid output is trained, with a warning to use Softmax",
+          "[trainer][history]") {
+  const Matrix<double> X = Matrix<double>::Random(2, 6);
+  Matrix<double> Y = Matrix<double>::Zero(3, 6);
+  for (Index j = 0; j < 6; ++j)
+    Y(j % 3, j) = 1.0;  // classes 0, 1, 2, 0, 1, 2
+  const std::string warning =
+      "DeepNet::fit: every column of Y is one-hot, but the output layer is Sigmoid with "
+      "BinaryCrossEntropy, which trains 3 independent yes/no outputs (multi-label); for "
+      "exclusive classes give the output layer Activation::Softmax (it trains with "
+      "CategoricalCrossEntropy), e.g. DeepNet<>(dims, Activation::ReLU, Activation::Softmax)";
+  DeepNet<double> sigmoid({2, 4, 3});
+  sigmoid.initialize(Init::He, 1);
+  std::ostringstream silent, lines;
+  const auto history = sigmoid.fit(X, Y, FitOptions().epochs(2).out(&silent));
+  CHECK(history.epochs.size() == 2);  // trained all the same
+  CHECK(history.warnings == std::vector<std::string>{warning});
+  CHECK(silent.str().empty());  // the library is quiet unless asked
+  sigmoid.fit(X, Y, FitOptions().epochs(1).progress(deepnet::Progress::Lines).out(&lines));
+  CHECK_THAT(lines.str(), StartsWith("warning: " + warning + "\nepoch 1/1 "));
+
+  DeepNet<double> softmax({2, 4, 3}, Activation::ReLU, Activation::Softmax);
+  softmax.initialize(Init::He, 1);
+  CHECK(softmax.fit(X, Y, FitOptions().epochs(1)).warnings.empty());
+  // Multi-label data (an example with two labels) is what independent sigmoids are for.
+  Y(2, 0) = 1.0;
+  CHECK(sigmoid.fit(X, Y, FitOptions().epochs(1)).warnings.empty());
+  // One sigmoid output, labels 0/1: binary classification, nothing to say.
+  const Blobs data(3, 10, 20);
+  DeepNet<double> binary = fresh_net();
+  CHECK(binary.fit(data.X, data.Y, FitOptions().epochs(1)).warnings.empty());
 }
 
 TEST_CASE("EarlyStopping: stops after `patience` observations without improvement",

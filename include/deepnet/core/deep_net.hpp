@@ -37,6 +37,35 @@ class DeepNet;
 template <class Scalar>
 class Trainer;
 
+namespace detail {
+
+/// The examples (columns) of A (n[L] x m) predicted correctly against the labels Y, as
+/// `DeepNet::accuracy` and `fit` count them. An example counts only when all of its n[L]
+/// outputs are right: for a Softmax output, the row of the largest activation is the row of
+/// the 1 in Y; for a Sigmoid output, every entry thresholded at 0.5 equals its label (one
+/// label for n[L] = 1, all of them for multi-label outputs). `total` receives m.
+template <class Scalar, class YType>
+Index count_correct(MatrixView<Scalar> A, const YType& Y, Activation output, Index& total) {
+  Index correct = 0;
+  for (Index j = 0; j < A.cols(); ++j) {
+    if (output == Activation::Sigmoid) {
+      bool right = true;
+      for (Index i = 0; i < A.rows() && right; ++i)
+        right = (A(i, j) > Scalar(0.5)) == (Y(i, j) > Scalar(0.5));
+      if (right) ++correct;
+    } else {
+      Index predicted = 0, truth = 0;
+      A.col(j).maxCoeff(&predicted);
+      Y.col(j).maxCoeff(&truth);
+      if (predicted == truth) ++correct;
+    }
+  }
+  total = A.cols();
+  return correct;
+}
+
+}  // namespace detail
+
 /// Buffers for `DeepNet::predict(X, workspace)`: they grow to the largest batch seen and are
 /// reused, so prediction allocates nothing once warmed up.
 template <class Scalar>
@@ -421,33 +450,35 @@ class DeepNet {
   /// for a Softmax output, the row of the largest activation in each column (1 x m).
   /// \throws ConfigError for other outputs (regression has no classes); as predict
   Labels classify(const Eigen::Ref<const Matrix>& X) const {
-    const Activation g = layer(L()).activation();
-    if (g != Activation::Sigmoid && g != Activation::Softmax) {
-      throw ConfigError(
-          "DeepNet::classify needs a Sigmoid or Softmax output layer; this network's is " +
-          to_string(g) + " (a regression output): use predict");
-    }
-    return labels_of(predict(X), g);
+    require_classes("DeepNet::classify");
+    return labels_of(predict(X), layer(L()).activation());
   }
 
-  /// The fraction of correct predictions, in [0, 1]: entries of classify(X) equal to Y for a
-  /// Sigmoid output, columns whose predicted class is the 1 of Y for a Softmax output.
+  /// The fraction of the m examples classified correctly, in [0, 1]. An example counts only
+  /// when all of its n[L] outputs are right: for a Softmax output, its predicted class (the
+  /// row of the largest activation) is the row of the 1 in Y; for a Sigmoid output, every
+  /// entry of classify(X) equals Y, so that with n[L] > 1 independent outputs (multi-label)
+  /// one wrong label makes the example wrong. `fit` counts its accuracies the same way.
   /// \param Y n[L] x m labels (0/1, or one-hot columns)
-  /// \throws ShapeError if Y is not n[L] x m; DataError for invalid labels; as classify
+  /// \throws ShapeError if Y is not n[L] x m; DataError for invalid labels (class indices
+  ///         0..K-1 given to a Sigmoid output: the message says to use Softmax and one_hot);
+  ///         ConfigError for a regression output; as predict
   double accuracy(const Eigen::Ref<const Matrix>& X, const Eigen::Ref<const Matrix>& Y) const {
     const Index n_L = m_dims.back();
     if (Y.rows() != n_L || Y.cols() != X.cols()) {
       throw ShapeError("DeepNet::accuracy", L(), "Y", Y.rows(), Y.cols(), n_L, X.cols(),
-                       shape_of_output());
+                       shape_of_output(Y));
     }
-    const Labels predicted = classify(X);
+    require_classes("DeepNet::accuracy");
     const Activation g = layer(L()).activation();
     validate_targets<Scalar>(
         g == Activation::Softmax ? Loss::CategoricalCrossEntropy : Loss::BinaryCrossEntropy, Y,
         "DeepNet::accuracy");
-    const Labels truth = labels_of(Y, g);
-    return static_cast<double>((predicted.array() == truth.array()).count()) /
-           static_cast<double>(truth.size());
+    const Matrix A = predict(X);
+    Index m = 0;
+    const Index correct =
+        detail::count_correct<Scalar>(View(A.data(), A.rows(), A.cols()), Y, g, m);
+    return static_cast<double>(correct) / static_cast<double>(m);
   }
 
  private:
@@ -604,15 +635,46 @@ class DeepNet {
                        "forward(X) first");
     }
     if (Y.rows() != m_dims.back() || Y.cols() != m()) {
-      throw ShapeError(where, L(), "Y", Y.rows(), Y.cols(), m_dims.back(), m(), shape_of_output());
+      throw ShapeError(where, L(), "Y", Y.rows(), Y.cols(), m_dims.back(), m(), shape_of_output(Y));
     }
     if (values) validate_targets<Scalar>(m_loss, Y, where);
   }
 
-  // "the shape of A[2]: n[2] x m", the reason given when Y does not fit the output.
-  std::string shape_of_output() const {
+  // "the shape of A[2]: n[2] x m", the reason given when Y does not fit the output; when Y is
+  // one row of class indices 0..n[L]-1 for a classifier with n[L] > 1 outputs, what to do.
+  template <class YType>
+  std::string shape_of_output(const YType& Y) const {
     const std::string l = std::to_string(L());
-    return "the shape of A[" + l + "]: n[" + l + "] x m";
+    std::string reason = "the shape of A[" + l + "]: n[" + l + "] x m";
+    const Index n_L = m_dims.back();
+    const Activation g = layer(L()).activation();
+    if (Y.rows() != 1 || n_L < 2 || (g != Activation::Sigmoid && g != Activation::Softmax)) {
+      return reason;
+    }
+    for (Index j = 0; j < Y.cols(); ++j) {
+      const auto y = Y(0, j);
+      const bool index =
+          std::isfinite(y) && y >= 0 && y < static_cast<decltype(y)>(n_L) && std::floor(y) == y;
+      if (!index) return reason;  // not class indices 0..n[L]-1
+    }
+    reason +=
+        "; Y looks like one row of class indices: make it one-hot with "
+        "deepnet::one_hot(labels, " +
+        std::to_string(n_L) + ")";
+    if (g == Activation::Sigmoid) {
+      reason += ", and for exclusive classes give the output layer Activation::Softmax";
+    }
+    return reason;
+  }
+
+  // ConfigError unless the output layer has classes (Sigmoid or Softmax).
+  void require_classes(const char* where) const {
+    const Activation g = layer(L()).activation();
+    if (g != Activation::Sigmoid && g != Activation::Softmax) {
+      throw ConfigError(std::string(where) +
+                        " needs a Sigmoid or Softmax output layer; this network's is " +
+                        to_string(g) + " (a regression output): use predict");
+    }
   }
 
   static void require_learning_rate(double learning_rate, const char* where) {

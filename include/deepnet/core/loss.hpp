@@ -15,8 +15,10 @@
 #include "../errors.hpp"
 #include "activation.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
+#include <vector>
 
 namespace deepnet {
 
@@ -86,7 +88,39 @@ inline void require_compatible(Activation output, Loss loss) {
   throw ConfigError("unknown loss " + to_string(loss));
 }
 
-/// Checks that Y holds targets the loss can use; throws DataError naming the first bad entry.
+namespace detail {
+
+/// When Y is one row holding every class index 0..K-1, K > 2 (such as the digits 0..9), the
+/// advice for a Sigmoid output: "; Y looks like class indices 0..9: ... Activation::Softmax
+/// ... deepnet::one_hot(labels, 10)"; otherwise empty (a stray 3 among 0/1 labels is a typo,
+/// not classes). Only called to build a message.
+template <class YType>
+std::string class_index_hint(const YType& Y) {
+  if (Y.rows() != 1) return std::string();
+  double top = 0.0;
+  for (Index j = 0; j < Y.cols(); ++j) {
+    const double y = static_cast<double>(Y(0, j));
+    if (!std::isfinite(y) || y < 0.0 || std::floor(y) != y) return std::string();
+    top = std::max(top, y);
+  }
+  if (top < 2.0 || top >= static_cast<double>(Y.cols())) return std::string();
+  const auto K = static_cast<std::size_t>(top) + 1;  // at most m
+  std::vector<bool> seen(K, false);
+  for (Index j = 0; j < Y.cols(); ++j)
+    seen[static_cast<std::size_t>(Y(0, j))] = true;
+  if (std::find(seen.begin(), seen.end(), false) != seen.end()) return std::string();
+  const std::string classes = std::to_string(K);
+  return "; Y looks like class indices 0.." + std::to_string(K - 1) + ": for " + classes +
+         " exclusive classes, give the output layer " + classes +
+         " units with Activation::Softmax and make Y with deepnet::one_hot(labels, " + classes +
+         ")";
+}
+
+}  // namespace detail
+
+/// Checks that Y holds targets the loss can use; throws DataError naming the first bad entry
+/// (for class indices 0..K-1 given to binary cross-entropy, the message says to use a Softmax
+/// output and `one_hot`).
 /// \param where the operation, for the message (e.g. "DeepNet::cost")
 /// \param Y     n[L] x m targets
 template <class Scalar>
@@ -102,7 +136,9 @@ void validate_targets(Loss loss, const Eigen::Ref<const Matrix<Scalar>>& Y, cons
       const Scalar y = Y(i, j);
       if (!std::isfinite(y)) fail(i, j, "; targets must be finite numbers");
       if (loss != Loss::MeanSquaredError && y != Scalar(0) && y != Scalar(1)) {
-        fail(i, j, ", but " + to_string(loss) + " needs labels that are 0 or 1");
+        fail(i, j,
+             ", but " + to_string(loss) + " needs labels that are 0 or 1" +
+                 (loss == Loss::BinaryCrossEntropy ? detail::class_index_hint(Y) : std::string()));
       }
     }
     if (loss == Loss::CategoricalCrossEntropy && Y.col(j).sum() != Scalar(1)) {

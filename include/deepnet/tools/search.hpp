@@ -295,7 +295,8 @@ struct Trial {
   double val_cost = std::numeric_limits<double>::quiet_NaN();
   /// Sample standard deviation of the validation cost over the folds (NaN for a hold-out split).
   double val_cost_std = std::numeric_limits<double>::quiet_NaN();
-  /// Validation accuracy, the mean over the folds (NaN for a regression output).
+  /// Validation accuracy, the mean over the folds (NaN for a regression output): the fraction
+  /// of examples with all outputs right, as `DeepNet::accuracy` counts it.
   double val_accuracy = std::numeric_limits<double>::quiet_NaN();
   /// Sample standard deviation of the validation accuracy over the folds.
   double val_accuracy_std = std::numeric_limits<double>::quiet_NaN();

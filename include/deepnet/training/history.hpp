@@ -43,11 +43,14 @@ struct Epoch {
   Index epoch = 0;  ///< 0-based epoch number
   /// Mean cost of the epoch's batches, weighted by their sizes (with the L2 term, if any).
   double cost = 0.0;
-  /// Fraction of the epoch's examples classified correctly (NaN for regression outputs).
+  /// Fraction of the epoch's examples classified correctly, each by the prediction of its
+  /// batch before that batch's update; an example counts only when all of its n[L] outputs are
+  /// right, as in `DeepNet::accuracy` (NaN for regression outputs).
   double accuracy = std::numeric_limits<double>::quiet_NaN();
   /// Cost on the validation set after the epoch, without the L2 term (NaN without one).
   double val_cost = std::numeric_limits<double>::quiet_NaN();
-  /// Accuracy on the validation set after the epoch (NaN without one, or for regression).
+  /// Accuracy on the validation set after the epoch, counted as `DeepNet::accuracy` counts
+  /// it (NaN without one, or for regression).
   double val_accuracy = std::numeric_limits<double>::quiet_NaN();
   double learning_rate = 0.0;      ///< alpha used during the epoch
   double seconds = 0.0;            ///< time since training started, at the end of the epoch
@@ -66,6 +69,11 @@ struct History {
   std::string stop_reason;
   /// With early stopping: the epoch with the lowest validation cost (-1 otherwise).
   Index best_epoch = -1;
+  /// Doubts about the data that did not stop training, one sentence each, e.g. one-hot Y for a
+  /// Sigmoid output, which usually wants Activation::Softmax (see docs/training.md). Also
+  /// printed, after "warning: ", to FitOptions().out() when the progress line or print_every
+  /// is on; empty when all is well.
+  std::vector<std::string> warnings;
 
   /// Writes one CSV line per epoch, with a header: epoch, cost, accuracy, val_cost,
   /// val_accuracy, learning_rate, seconds, then W_norm_l, dW_norm_l, A_mean_l, A_std_l,

@@ -25,6 +25,7 @@
 #include <memory>
 #include <numeric>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -37,26 +38,6 @@ namespace detail {
 template <class... T>
 using if_matrices = std::enable_if_t<(
     std::is_base_of<Eigen::MatrixBase<std::decay_t<T>>, std::decay_t<T>>::value && ...)>;
-
-/// Correct predictions in A (n[L] x m) against Y: entries for a Sigmoid output (threshold
-/// 0.5), columns for a Softmax output (argmax). `total` receives what was counted.
-template <class Scalar, class YType>
-Index count_correct(MatrixView<Scalar> A, const YType& Y, Activation output, Index& total) {
-  Index correct = 0;
-  if (output == Activation::Sigmoid) {
-    correct = ((A.array() > Scalar(0.5)) == (Y.array() > Scalar(0.5))).count();
-    total = A.size();
-  } else {
-    for (Index j = 0; j < A.cols(); ++j) {
-      Index predicted = 0, truth = 0;
-      A.col(j).maxCoeff(&predicted);
-      Y.col(j).maxCoeff(&truth);
-      if (predicted == truth) ++correct;
-    }
-    total = A.cols();
-  }
-  return correct;
-}
 
 /// A copy of every tensor of the parameter registry, to go back to the best epoch.
 template <class Scalar>
@@ -454,6 +435,35 @@ class Trainer {
                         " would train on nothing");
     }
     m_net.require_initialized("DeepNet::fit");
+    check_one_hot_sigmoid();
+  }
+
+  // One-hot Y for independent sigmoids: usually exclusive classes that want a Softmax output,
+  // but multi-label data whose examples each carry one label look the same, so a warning.
+  void check_one_hot_sigmoid() {
+    if (m_net.layer(m_net.L()).activation() != Activation::Sigmoid ||
+        m_net.loss() != Loss::BinaryCrossEntropy || m_Y.rows() < 2) {
+      return;
+    }
+    for (Index j = 0; j < m_Y.cols(); ++j) {
+      if (m_Y.col(j).sum() != Scalar(1)) return;  // labels are 0/1 (checked): not one-hot
+    }
+    const std::string n = std::to_string(m_Y.rows());
+    warn(
+        "DeepNet::fit: every column of Y is one-hot, but the output layer is Sigmoid with "
+        "BinaryCrossEntropy, which trains " +
+        n +
+        " independent yes/no outputs (multi-label); for exclusive classes give the output "
+        "layer Activation::Softmax (it trains with CategoricalCrossEntropy), e.g. "
+        "DeepNet<>(dims, Activation::ReLU, Activation::Softmax)");
+  }
+
+  // Records a warning in the history; prints it where the progress output goes when that is on.
+  void warn(const std::string& text) {
+    m_history.warnings.push_back(text);
+    std::ostream* out = m_options.out();
+    const bool printing = m_options.progress() != Progress::Off || m_options.print_every() > 0;
+    if (printing && out != nullptr) *out << "warning: " << text << '\n' << std::flush;
   }
 
   void check_pair(const Data& X, const Data& Y, const char* x_name, const char* y_name,
@@ -466,10 +476,9 @@ class Trainer {
     if (X.cols() == 0) {
       throw std::invalid_argument(where + ": " + x_name + " has no columns (m = 0)");
     }
-    const std::string l = std::to_string(m_net.L());
     if (Y.rows() != dims.back() || Y.cols() != X.cols()) {
       throw ShapeError(where, m_net.L(), y_name, Y.rows(), Y.cols(), dims.back(), X.cols(),
-                       "the shape of A[" + l + "]: n[" + l + "] x m");
+                       m_net.shape_of_output(Y));
     }
     validate_targets<Scalar>(m_net.loss(), Y, "DeepNet::fit");
   }

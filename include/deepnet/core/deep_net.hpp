@@ -418,11 +418,10 @@ class DeepNet {
   /// \param Y n[L] x m labels (0/1, or one-hot columns)
   /// \throws ShapeError if Y is not n[L] x m; DataError for invalid labels; as classify
   double accuracy(const Eigen::Ref<const Matrix>& X, const Eigen::Ref<const Matrix>& Y) const {
-    const Index n_L = m_dims.back();
-    if (Y.rows() != n_L || Y.cols() != X.cols()) {
-      throw ShapeError("DeepNet::accuracy", L(), "Y", Y.rows(), Y.cols(), n_L, X.cols(),
-                       shape_of_output());
-    }
+    // X first: a transposed X would otherwise be reported as a Y with the wrong m.
+    check_input(X.rows(), X.cols(), "DeepNet::accuracy");
+    detail::expect_targets("DeepNet::accuracy", L(), "Y", Y.rows(), Y.cols(), m_dims.back(),
+                           X.cols());
     const Labels predicted = classify(X);
     const Activation g = layer(L()).activation();
     validate_targets<Scalar>(
@@ -525,11 +524,7 @@ class DeepNet {
   }
 
   void check_input(Index rows, Index cols, const char* where) const {
-    if (rows != m_dims.front()) {
-      throw ShapeError(
-          where, 0, "X", rows, cols, m_dims.front(), cols,
-          "n[0] = " + std::to_string(m_dims.front()) + " rows, one column per example");
-    }
+    detail::expect_inputs(where, "X", rows, cols, m_dims.front());
     if (cols == 0) {
       throw std::invalid_argument(std::string(where) +
                                   ": X has no columns (m = 0); give at least one example");
@@ -586,16 +581,8 @@ class DeepNet {
                        " needs the caches of a forward pass over the current weights: call "
                        "forward(X) first");
     }
-    if (Y.rows() != m_dims.back() || Y.cols() != m()) {
-      throw ShapeError(where, L(), "Y", Y.rows(), Y.cols(), m_dims.back(), m(), shape_of_output());
-    }
+    detail::expect_targets(where, L(), "Y", Y.rows(), Y.cols(), m_dims.back(), m());
     if (values) validate_targets<Scalar>(m_loss, Y, where);
-  }
-
-  // "the shape of A[2]: n[2] x m", the reason given when Y does not fit the output.
-  std::string shape_of_output() const {
-    const std::string l = std::to_string(L());
-    return "the shape of A[" + l + "]: n[" + l + "] x m";
   }
 
   static void require_learning_rate(double learning_rate, const char* where) {

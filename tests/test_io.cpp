@@ -674,7 +674,7 @@ TEST_CASE("CSV: a label column that does not exist", "[io][csv][errors]") {
         "data.csv: line 1: the rows have one column only, the label: there are no features");
 }
 
-TEST_CASE("CSV: a file separated by ';' or tabs read with ',' says which delimiter to set",
+TEST_CASE("CSV: a file separated by semicolons or tabs, read with commas, names the delimiter",
           "[io][csv][errors]") {
   // Read with ',', "a;b;label" is one field: one column, no features. The message counts the
   // ';' of the line (2) and names the option.

@@ -163,6 +163,49 @@ TEST_CASE("forward: rejects X with the wrong number of rows, no examples, or NaN
   }
 }
 
+TEST_CASE("X and Y with one row per example are reported as transposed",
+          "[deep_net][forward][errors]") {
+  DeepNet<double> net = small_net();  // {3, 4, 1}: n[0] = 3, L = 2, n[2] = 1
+  // 10 examples as a table stores them, one per row: X is m x n[0] = 10x3, so the shape the
+  // notes want is its transpose, 3x10.
+  const Matrix<double> X_rows = Matrix<double>::Ones(10, 3);
+  const std::string x_message =
+      "X is 10x3, expected 3x10 (n[0] x m = 3 x m: samples are columns; is X transposed? use "
+      "X.transpose())";
+  REQUIRE_THROWS_AS(net.forward(X_rows), ShapeError);
+  REQUIRE_THROWS_WITH(net.forward(X_rows), "DeepNet::forward: " + x_message);
+  REQUIRE_THROWS_WITH(net.predict(X_rows), "DeepNet::predict: " + x_message);
+  REQUIRE_THROWS_WITH(net.classify(X_rows), "DeepNet::predict: " + x_message);
+  // accuracy checks X before Y: with X transposed, Y (1x10, right for 10 examples) is fine.
+  const Matrix<double> Y = Matrix<double>::Zero(1, 10);
+  REQUIRE_THROWS_WITH(net.accuracy(X_rows, Y), "DeepNet::accuracy: " + x_message);
+  try {
+    net.forward(X_rows);
+  } catch (const ShapeError& e) {
+    CHECK(e.symbol() == "X");
+    CHECK(e.expected_rows() == 3);
+    CHECK(e.expected_cols() == 10);
+  }
+
+  // Y as m x n[L] = 10x1 after a forward pass over 10 examples.
+  const Matrix<double> X = X_rows.transpose();
+  const Matrix<double> Y_rows = Matrix<double>::Zero(10, 1);
+  const std::string y_message =
+      "Y is 10x1, expected 1x10 (the shape of A[2]: n[2] x m = 1 x m: samples are columns; is Y "
+      "transposed? use Y.transpose())";
+  net.forward(X);
+  REQUIRE_THROWS_WITH(net.cost(Y_rows), "DeepNet::cost: " + y_message);
+  REQUIRE_THROWS_WITH(net.backward(Y_rows), "DeepNet::backward: " + y_message);
+  REQUIRE_THROWS_WITH(net.accuracy(X, Y_rows), "DeepNet::accuracy: " + y_message);
+  // A shape that is not the transpose keeps the plain message, without the hint.
+  REQUIRE_THROWS_WITH(net.cost(Matrix<double>::Zero(2, 10)),
+                      "DeepNet::cost: Y is 2x10, expected 1x10 (the shape of A[2]: n[2] x m)");
+  const Matrix<double> X_wrong = Matrix<double>::Ones(4, 5);
+  REQUIRE_THROWS_WITH(net.forward(X_wrong),
+                      "DeepNet::forward: X is 4x5, expected 3x5 (n[0] = 3 rows, one column per "
+                      "example)");
+}
+
 TEST_CASE("forward: weights that are NaN or overflow raise NumericalError naming the layer",
           "[deep_net][forward][errors]") {
   DeepNet<double> net({3, 4, 2, 1});

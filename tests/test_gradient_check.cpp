@@ -211,3 +211,18 @@ TEST_CASE("gradient_check: refuses dropout, whose masks change J", "[gradient_ch
   REQUIRE_THROWS_WITH(deepnet::gradient_check(net, data.X, data.Y),
                       Contains("layer 1 uses dropout"));
 }
+
+TEST_CASE("gradient_check: X and Y with one row per example are reported as transposed",
+          "[gradient_check][errors]") {
+  DeepNet<double> net({4, 5, 1});
+  net.initialize(Init::He, 28);
+  const Data data = data_for(Loss::BinaryCrossEntropy, 1, 29);  // X 4x6, Y 1x6
+  const Matrix<double> X_rows = data.X.transpose(), Y_rows = data.Y.transpose();
+  REQUIRE_THROWS_AS(deepnet::gradient_check(net, X_rows, data.Y), deepnet::ShapeError);
+  REQUIRE_THROWS_WITH(deepnet::gradient_check(net, X_rows, data.Y),
+                      "gradient_check: X is 6x4, expected 4x6 (n[0] x m = 4 x m: samples are "
+                      "columns; is X transposed? use X.transpose())");
+  REQUIRE_THROWS_WITH(deepnet::gradient_check(net, data.X, Y_rows),
+                      "gradient_check: Y is 6x1, expected 1x6 (the shape of A[2]: n[2] x m = 1 x "
+                      "m: samples are columns; is Y transposed? use Y.transpose())");
+}

@@ -674,6 +674,139 @@ TEST_CASE("CSV: a label column that does not exist", "[io][csv][errors]") {
         "data.csv: line 1: the rows have one column only, the label: there are no features");
 }
 
+TEST_CASE("CSV: a file separated by semicolons or tabs, read with commas, names the delimiter",
+          "[io][csv][errors]") {
+  // Read with ',', "a;b;label" is one field: one column, no features. The message counts the
+  // ';' of the line (2) and names the option.
+  const std::string semicolons =
+      "data.csv: line 1: 1 field, but it contains ';' 2 times: is the delimiter ';'? "
+      "CsvOptions::delimiter is ','; set CsvOptions().delimiter(';')";
+  CHECK(csv_error("a;b;label\n1;2;0\n") == semicolons);
+  CHECK(csv_error("1;2;0\n3;4;1\n") == semicolons);  // no header
+  CHECK(csv_error("a;b;label\n1;2;0\n", CsvOptions().label_name("label")) == semicolons);
+  CHECK(csv_error("a;b;label\n1;2;0\n", CsvOptions().label_column(0)) == semicolons);
+  const FormatError e = format_error([&] { csv("\n a;b\n1;2\n"); });
+  CHECK(std::string(e.what()) ==
+        "data.csv: line 2: 1 field, but it contains ';' once: is the delimiter ';'? "
+        "CsvOptions::delimiter is ','; set CsvOptions().delimiter(';')");
+  CHECK(e.offset() == 2);  // the blank line, then the space before the field
+  CHECK(e.path() == "data.csv");
+  // Tabs: 3 in "x<tab>y<tab>z<tab>label".
+  CHECK(csv_error("x\ty\tz\tlabel\n1\t2\t3\t0\n") ==
+        "data.csv: line 1: 1 field, but it contains '\\t' 3 times: is the delimiter '\\t'? "
+        "CsvOptions::delimiter is ','; set CsvOptions().delimiter('\\t')");
+  // The other way round: a ',' file read with ';'.
+  CHECK(csv_error("a,b\n1,2\n", CsvOptions().delimiter(';')) ==
+        "data.csv: line 1: 1 field, but it contains ',' once: is the delimiter ','? "
+        "CsvOptions::delimiter is ';'; set CsvOptions().delimiter(',')");
+  // The most frequent candidate wins: 3 '|' against 1 ';'.
+  CHECK_THAT(csv_error("a|b|c;d|e\n"), Contains("contains '|' 3 times: is the delimiter '|'?"));
+  // A cell holding another delimiter.
+  CHECK(csv_error("1,2,3\n4,5;6,7\n") ==
+        "data.csv: line 2, column 2: \"5;6\" is not a number; it contains ';': is the delimiter "
+        "';'? CsvOptions::delimiter is ','; set CsvOptions().delimiter(';')");
+  // A decimal comma in a ';' file is not taken for a delimiter.
+  CHECK(csv_error("a;b\n1,5;0\n", CsvOptions().delimiter(';')) ==
+        "data.csv: line 2, column 1 (a): \"1,5\" is not a number; numbers need a decimal point "
+        "(1.5), not a decimal comma");
+  // Without another delimiter, or inside quotes, one column is what it was.
+  CHECK(csv_error("\"a;b\"\n1\n") ==
+        "data.csv: line 1: the rows have one column only, the label: there are no features");
+  CHECK(csv_error("label\n1\n") ==
+        "data.csv: line 1: the rows have one column only, the label: there are no features");
+  // load_csv names the file.
+  TempDir dir;
+  const std::string path = dir / "semicolons.csv";
+  write_file(path, "a;b;label\n1;2;0\n");
+  CHECK(std::string(format_error([&] { deepnet::load_csv<double>(path); }).what()) ==
+        path +
+            ": line 1: 1 field, but it contains ';' 2 times: is the delimiter ';'? "
+            "CsvOptions::delimiter is ','; set CsvOptions().delimiter(';')");
+  CHECK(deepnet::load_csv<double>(path, CsvOptions().delimiter(';')).X ==
+        (Matrix<double>(2, 1) << 1, 2).finished());
+}
+
+TEST_CASE("CSV: a gzip-compressed file is read as the plain one, or refused saying what to do",
+          "[io][csv][gzip]") {
+  TempDir dir;
+  const std::string text = "sepal,petal,species\n5.1,1.4,0\n7.0,4.7,1\n6.3,6.0,2\n";
+  write_file(dir / "iris.csv", text);
+  write_file(dir / "iris.csv.gz", gzip_stored(text));
+  write_file(dir / "iris-gz.csv", gzip_stored(text));  // no .gz in the name
+  const CsvOptions options = CsvOptions().label_name("species");
+  const auto plain = deepnet::load_csv<double>(dir / "iris.csv", options);
+  REQUIRE(plain.X == (Matrix<double>(2, 3) << 5.1, 7.0, 6.3, 1.4, 4.7, 6.0).finished());
+  for (const char* name : {"iris.csv.gz", "iris-gz.csv"}) {
+    CAPTURE(name);
+    const std::string path = dir / name;
+    if (deepnet::csv_reads_gzip) {
+      const auto data = deepnet::load_csv<double>(path, options);
+      CHECK(data.X == plain.X);
+      CHECK(data.labels == plain.labels);
+      CHECK(data.feature_names == plain.feature_names);
+      CHECK(data.label_name == "species");
+    } else {
+      const FormatError e = format_error([&] { deepnet::load_csv<double>(path, options); });
+      CHECK(std::string(e.what()) ==
+            path +
+                ": byte 0: the file is gzip-compressed (it starts with 1f 8b), but this program "
+                "was built without zlib: link the CMake target deepnet::io (it needs zlib; on "
+                "Debian, zlib1g-dev), or decompress the file first (gunzip)");
+      CHECK(e.field() == "gzip");
+      CHECK(e.offset() == 0);
+    }
+  }
+  // A stream is read as text: compressed bytes are refused, whatever the build.
+  std::istringstream in(gzip_stored(text));
+  const FormatError e = format_error([&] { deepnet::read_csv<double>(in, "stdin"); });
+  CHECK(std::string(e.what()) ==
+        "stdin: byte 0: the text is gzip-compressed (it starts with 1f 8b); load_csv(path) "
+        "decompresses a file when the program links the CMake target deepnet::io (zlib), or "
+        "decompress it first (gunzip)");
+  CHECK(e.field() == "gzip");
+}
+
+#if defined(DEEPNET_HAVE_ZLIB)
+TEST_CASE("CSV: gzip files compressed by zlib, larger than one read, cut short, above the limit",
+          "[io][csv][gzip]") {
+  TempDir dir;
+  // Row j: j, j % 7, label j % 2; 30000 rows are about 290 KB of text, several reads of the
+  // decompressing buffer (64 KiB).
+  std::string text = "x,y,label\n";
+  const Index m = 30000;
+  for (Index j = 0; j < m; ++j)
+    text += std::to_string(j) + "," + std::to_string(j % 7) + "," + std::to_string(j % 2) + "\n";
+  REQUIRE(text.size() > 3 * 65536);
+  const std::string path = dir / "big.csv.gz";
+  write_gzip(path, text);
+  const auto data = deepnet::load_csv<float>(path);
+  REQUIRE(data.X.rows() == 2);
+  REQUIRE(data.X.cols() == m);
+  bool all_equal = true;
+  for (Index j = 0; j < m; ++j) {
+    all_equal = all_equal && data.X(0, j) == static_cast<float>(j) &&
+                data.X(1, j) == static_cast<float>(j % 7) &&
+                data.labels(0, j) == static_cast<float>(j % 2);
+  }
+  CHECK(all_equal);
+
+  // The limit applies to the decompressed text: line 1 ("x,y,label" and its LF) is 10 bytes.
+  FormatError e = format_error(
+      [&] { deepnet::load_csv<float>(path, CsvOptions().limits(LoadLimits().max_bytes(9))); });
+  CHECK(std::string(e.what()) ==
+        path + ": line 1: the text goes beyond 9 bytes, the limit (LoadLimits::max_bytes)");
+
+  // Cut short: zlib's error, not a quiet end of the text.
+  const std::string compressed = read_file(path);
+  write_file(path, compressed.substr(0, compressed.size() / 2));
+  e = format_error([&] { deepnet::load_csv<float>(path); });
+  CHECK_THAT(e.what(), StartsWith(path + ": byte "));
+  CHECK_THAT(e.what(), Contains(" (decompressed): the compressed file is cut short: its gzip "
+                                "stream ends before the data does"));
+  CHECK(e.field() == "gzip");
+}
+#endif
+
 TEST_CASE("CSV: an empty file, a header alone", "[io][csv][errors]") {
   CHECK(csv_error("") == "data.csv: the file is empty: no header and no rows");
   CHECK(csv_error("\r\n\n  \n") == "data.csv: the file is empty: no header and no rows");

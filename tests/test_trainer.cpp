@@ -439,6 +439,28 @@ TEST_CASE("fit: rejects options and data that cannot work", "[trainer][errors]")
   REQUIRE_THROWS_WITH(net.set_l2(-1.0), Contains("lambda must be 0 or more"));
 }
 
+TEST_CASE("fit: X and Y with one row per example are reported as transposed", "[trainer][errors]") {
+  const Blobs data(3, 10, 18), validation(3, 5, 19);
+  DeepNet<double> net = fresh_net();  // {3, 5, 1}
+  const Matrix<double> X_rows = data.X.transpose(), Y_rows = data.Y.transpose();
+  // X is m x n[0] = 10x3: the notes want its transpose, 3x10.
+  REQUIRE_THROWS_AS(net.fit(X_rows, data.Y), deepnet::ShapeError);
+  REQUIRE_THROWS_WITH(net.fit(X_rows, data.Y),
+                      "DeepNet::fit: X is 10x3, expected 3x10 (n[0] x m = 3 x m: samples are "
+                      "columns; is X transposed? use X.transpose())");
+  REQUIRE_THROWS_WITH(net.fit(data.X, Y_rows),
+                      "DeepNet::fit: Y is 10x1, expected 1x10 (the shape of A[2]: n[2] x m = 1 x "
+                      "m: samples are columns; is Y transposed? use Y.transpose())");
+  const Matrix<double> X_val_rows = validation.X.transpose();
+  const Matrix<double> Y_val_rows = validation.Y.transpose();
+  REQUIRE_THROWS_WITH(net.fit(data.X, data.Y, X_val_rows, validation.Y),
+                      Contains("X_val is 5x3, expected 3x5 (n[0] x m = 3 x m: samples are "
+                               "columns; is X_val transposed? use X_val.transpose())"));
+  REQUIRE_THROWS_WITH(net.fit(data.X, data.Y, validation.X, Y_val_rows),
+                      Contains("Y_val is 5x1, expected 1x5 (the shape of A[2]: n[2] x m = 1 x m: "
+                               "samples are columns; is Y_val transposed? use Y_val.transpose())"));
+}
+
 TEST_CASE("fit: a float network trains on double data (converted once)", "[trainer]") {
   const Blobs data(3, 30, 20);
   DeepNet<float> net({3, 5, 1});

@@ -464,10 +464,11 @@ class DeepNet {
   ///         0..K-1 given to a Sigmoid output: the message says to use Softmax and one_hot);
   ///         ConfigError for a regression output; as predict
   double accuracy(const Eigen::Ref<const Matrix>& X, const Eigen::Ref<const Matrix>& Y) const {
-    const Index n_L = m_dims.back();
-    if (Y.rows() != n_L || Y.cols() != X.cols()) {
-      throw ShapeError("DeepNet::accuracy", L(), "Y", Y.rows(), Y.cols(), n_L, X.cols(),
-                       shape_of_output(Y));
+    // X first: a transposed X would otherwise be reported as a Y with the wrong m.
+    check_input(X.rows(), X.cols(), "DeepNet::accuracy");
+    if (Y.rows() != m_dims.back() || Y.cols() != X.cols()) {
+      detail::expect_targets("DeepNet::accuracy", L(), "Y", Y.rows(), Y.cols(), m_dims.back(),
+                             X.cols(), class_index_hint(Y));
     }
     require_classes("DeepNet::accuracy");
     const Activation g = layer(L()).activation();
@@ -573,11 +574,7 @@ class DeepNet {
   }
 
   void check_input(Index rows, Index cols, const char* where) const {
-    if (rows != m_dims.front()) {
-      throw ShapeError(
-          where, 0, "X", rows, cols, m_dims.front(), cols,
-          "n[0] = " + std::to_string(m_dims.front()) + " rows, one column per example");
-    }
+    detail::expect_inputs(where, "X", rows, cols, m_dims.front());
     if (cols == 0) {
       throw std::invalid_argument(std::string(where) +
                                   ": X has no columns (m = 0); give at least one example");
@@ -635,17 +632,17 @@ class DeepNet {
                        "forward(X) first");
     }
     if (Y.rows() != m_dims.back() || Y.cols() != m()) {
-      throw ShapeError(where, L(), "Y", Y.rows(), Y.cols(), m_dims.back(), m(), shape_of_output(Y));
+      detail::expect_targets(where, L(), "Y", Y.rows(), Y.cols(), m_dims.back(), m(),
+                             class_index_hint(Y));
     }
     if (values) validate_targets<Scalar>(m_loss, Y, where);
   }
 
-  // "the shape of A[2]: n[2] x m", the reason given when Y does not fit the output; when Y is
-  // one row of class indices 0..n[L]-1 for a classifier with n[L] > 1 outputs, what to do.
+  // The end of the reason given when Y does not fit the output: when Y is one row of class
+  // indices 0..n[L]-1 for a classifier with n[L] > 1 outputs, what to do; else nothing.
   template <class YType>
-  std::string shape_of_output(const YType& Y) const {
-    const std::string l = std::to_string(L());
-    std::string reason = "the shape of A[" + l + "]: n[" + l + "] x m";
+  std::string class_index_hint(const YType& Y) const {
+    std::string reason;
     const Index n_L = m_dims.back();
     const Activation g = layer(L()).activation();
     if (Y.rows() != 1 || n_L < 2 || (g != Activation::Sigmoid && g != Activation::Softmax)) {

@@ -38,6 +38,44 @@ inline std::string the_shape_of(const char* symbol) {
   return std::string("the shape of ") + symbol;
 }
 
+// The hint added when a matrix of examples is m x n instead of n x m: data from a table (a
+// CSV file, NumPy) usually has one row per sample, the notes one column.
+inline std::string transposed_hint(const char* symbol) {
+  return std::string(": samples are columns; is ") + symbol + " transposed? use " + symbol +
+         ".transpose()";
+}
+
+/// Throws ShapeError unless the inputs `symbol` (X, X_val) have n[0] rows, one column per
+/// example. When they have n[0] columns instead, the message says they look transposed:
+/// `DeepNet::fit: X is 209x12288, expected 12288x209 (n[0] x m = 12288 x m: samples are
+/// columns; is X transposed? use X.transpose())`. Allocates only when it throws.
+inline void expect_inputs(const char* where, const char* symbol, Index rows, Index cols,
+                          Index n_0) {
+  if (rows == n_0) return;
+  if (cols == n_0 && rows > 0) {
+    throw ShapeError(where, 0, symbol, rows, cols, n_0, rows,
+                     "n[0] x m = " + std::to_string(n_0) + " x m" + transposed_hint(symbol));
+  }
+  throw ShapeError(where, 0, symbol, rows, cols, n_0, cols,
+                   "n[0] = " + std::to_string(n_0) + " rows, one column per example");
+}
+
+/// Throws ShapeError unless the targets `symbol` (Y, Y_val) are n[L] x m, the shape of A[L].
+/// When they are m x n[L] instead, the message says they look transposed:
+/// `DeepNet::fit: Y is 209x1, expected 1x209 (the shape of A[2]: n[2] x m = 1 x m: samples are
+/// columns; is Y transposed? use Y.transpose())`. Allocates only when it throws.
+/// `hint`, when not empty, ends the reason (e.g. what to do with class indices).
+inline void expect_targets(const char* where, Index L, const char* symbol, Index rows, Index cols,
+                           Index n_L, Index m, const std::string& hint = std::string()) {
+  if (rows == n_L && cols == m) return;
+  const std::string l = std::to_string(L);
+  std::string reason = "the shape of A[" + l + "]: n[" + l + "] x m";
+  if (rows == m && cols == n_L) {
+    reason += " = " + std::to_string(n_L) + " x m" + transposed_hint(symbol);
+  }
+  throw ShapeError(where, L, symbol, rows, cols, n_L, m, reason + hint);
+}
+
 }  // namespace detail
 
 /// Checks the parameters of layer l and the storage of their gradients: W and dW are

@@ -16,7 +16,13 @@
 /// delimiter, line breaks and doubled quotes (""); spaces and tabs around a field; LF or CRLF
 /// line ends; a UTF-8 byte order mark. Blank lines are skipped. Every other cell must be a
 /// finite number, written as C++ reads one (std::from_chars: 3, -0.5, 1e-3; a leading + is
-/// accepted; no thousands separators, decimal point only).
+/// accepted; no thousands separators, decimal point only). The delimiter is not guessed, but
+/// a first row of one field that holds another likely delimiter (';', a tab, '|', ',') is a
+/// FormatError naming it and CsvOptions::delimiter.
+///
+/// load_csv reads a gzip-compressed file (it starts with the bytes 1f 8b, whatever its name)
+/// as it reads a plain one when the program links the CMake target `deepnet::io` (zlib; see
+/// io/idx.hpp); without it, such a file is a FormatError that says so.
 ///
 /// Every problem is a FormatError (errors.hpp) naming the file, the line and the column (both
 /// counted from 1, as editors show them) and the cell: `iris.csv: line 7, column 2
@@ -26,15 +32,16 @@
 #define DEEPNET_IO_CSV_HPP
 
 #include "../config.hpp"
+#include "../detail/file_input.hpp"
 #include "../detail/option.hpp"
 #include "../errors.hpp"
 #include "common.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <fstream>
 #include <istream>
 #include <limits>
 #include <optional>
@@ -99,6 +106,7 @@ class Reader {
       : m_in(in), m_name(std::move(name)), m_delimiter(delimiter), m_max_bytes(max_bytes) {}
 
   const std::string& name() const noexcept { return m_name; }
+  char delimiter() const noexcept { return m_delimiter; }
 
   /// Throws FormatError "<name>: line <line>[, column <column>[ (<field>)]]: <text>".
   [[noreturn]] void fail(std::int64_t line, Index column, const std::string& field,
@@ -211,6 +219,13 @@ class Reader {
            "the text goes beyond " + io::bytes_string(m_max_bytes) +
                ", the limit (LoadLimits::max_bytes)");
     }
+    if (m_line == 1 && line.compare(0, 2, "\x1F\x8B") == 0) {
+      throw FormatError(m_name +
+                            ": byte 0: the text is gzip-compressed (it starts with 1f 8b); "
+                            "load_csv(path) decompresses a file when the program links the CMake "
+                            "target deepnet::io (zlib), or decompress it first (gunzip)",
+                        m_name, 0, "gzip");
+    }
     if (m_line == 1 && line.compare(0, 3, "\xEF\xBB\xBF") == 0) {
       line.erase(0, 3);
       m_line_offset += 3;
@@ -260,6 +275,62 @@ inline const std::string& name_of(const std::vector<std::string>& names, std::si
   return column < names.size() ? names[column] : none;
 }
 
+/// The character other than `delimiter` that most likely separates the fields of `text`: the
+/// one of ',', ';', tab and '|' that it holds most often ('\0' if none), and how often.
+inline std::pair<char, std::size_t> likely_delimiter(const std::string& text, char delimiter) {
+  std::pair<char, std::size_t> best('\0', 0);
+  for (const char c : {',', ';', '\t', '|'}) {
+    if (c == delimiter) continue;
+    const auto count = static_cast<std::size_t>(std::count(text.begin(), text.end(), c));
+    if (count > best.second) best = {c, count};
+  }
+  return best;
+}
+
+/// A character as C++ writes it: ';' or '\t'.
+inline std::string char_literal(char c) {
+  if (c == '\t') return "'\\t'";
+  return std::string("'") + c + "'";
+}
+
+/// "is the delimiter ';'? CsvOptions::delimiter is ','; set CsvOptions().delimiter(';')"
+inline std::string delimiter_advice(char found, char delimiter) {
+  const std::string literal = char_literal(found);
+  return "is the delimiter " + literal + "? CsvOptions::delimiter is " + char_literal(delimiter) +
+         "; set CsvOptions().delimiter(" + literal + ")";
+}
+
+/// A record of one field that holds another likely delimiter (a file separated by ';' or tabs
+/// read with ','): throws a FormatError saying which delimiter to set. Such a file would fail
+/// anyway (one column leaves no features), only later and with a message about the label.
+inline void check_single_field(const Reader& reader, const Field& field) {
+  if (field.quoted) return;  // a quoted field may hold any character
+  const auto [found, count] = likely_delimiter(field.text, reader.delimiter());
+  if (count == 0) return;
+  reader.fail(field.line, 0, "", field.offset,
+              "1 field, but it contains " + char_literal(found) + " " +
+                  (count == 1 ? std::string("once") : std::to_string(count) + " times") + ": " +
+                  delimiter_advice(found, reader.delimiter()));
+}
+
+/// What a cell that is not a number suggests: a decimal comma ("1,5" in a file separated by
+/// ';'), or another delimiter ("5;2" in a file read with ','); empty otherwise.
+inline std::string not_a_number_hint(const Reader& reader, const Field& field) {
+  if (field.quoted) return std::string();
+  const char found = likely_delimiter(field.text, reader.delimiter()).first;
+  if (found == '\0') return std::string();
+  if (found == ',') {
+    std::string point = field.text;
+    std::replace(point.begin(), point.end(), ',', '.');
+    bool out_of_range = false;
+    if (parse_number(point, out_of_range)) {
+      return "; numbers need a decimal point (" + point + "), not a decimal comma";
+    }
+  }
+  return "; it contains " + char_literal(found) + ": " +
+         delimiter_advice(found, reader.delimiter());
+}
+
 template <class Scalar>
 Scalar cell_value(const Reader& reader, const Field& field, std::size_t column,
                   const std::vector<std::string>& names) {
@@ -274,7 +345,7 @@ Scalar cell_value(const Reader& reader, const Field& field, std::size_t column,
   bool out_of_range = false;
   const std::optional<double> value = parse_number(field.text, out_of_range);
   if (out_of_range) fail(io::quote(field.text) + " is beyond the range of double");
-  if (!value) fail(io::quote(field.text) + " is not a number");
+  if (!value) fail(io::quote(field.text) + " is not a number" + not_a_number_hint(reader, field));
   if (!std::isfinite(*value)) {
     fail(io::quote(field.text) + " is not a finite number; inputs and labels must be finite");
   }
@@ -293,6 +364,7 @@ CsvData<Scalar> read(Reader& reader, const CsvOptions& options) {
   const std::int64_t first_line = fields.front().line;
   const std::uint64_t first_offset = fields.front().offset;
   const std::size_t columns = fields.size();
+  if (columns == 1) check_single_field(reader, fields.front());
 
   bool header = options.header() == CsvHeader::Present;
   if (options.header() == CsvHeader::Detect) {
@@ -412,26 +484,46 @@ CsvData<Scalar> read_csv(std::istream& in, const std::string& name,
   return detail::csv::read<Scalar>(reader, options);
 }
 
+// load_csv reads files through detail/file_input.hpp, whose code differs with and without zlib:
+// an inline namespace of each variant's own, as in io/idx.hpp.
+#if DEEPNET_IO_GZIP
+inline namespace csv_gzip {
+#else
+inline namespace csv_plain {
+#endif
+
+/// True when this build's load_csv reads gzip-compressed files (DEEPNET_HAVE_ZLIB=1, from the
+/// CMake target deepnet::io).
+inline constexpr bool csv_reads_gzip = DEEPNET_IO_GZIP != 0;
+
 /// Loads a CSV file: X (n x m, one column per data row) and labels (1 x m), with the header's
-/// names when it has one.
+/// names when it has one. A file that starts with the gzip magic bytes 1f 8b is decompressed
+/// while it is read, whatever its name, when the program links deepnet::io (zlib); the limit
+/// then applies to the decompressed text, and the byte offsets count decompressed bytes.
 /// \throws FormatError naming the file, the line and column, and the problem: no such file, an
 ///         empty file, a header without data rows, a cell that is not a finite number (quoted
 ///         in the message), a row with more or fewer fields than the first (ragged), a quoted
 ///         field that is never closed, a label_name that no column has, a label_column beyond
-///         the columns, a file larger than options.limits().max_bytes()
+///         the columns, a file larger than options.limits().max_bytes(), rows of one field
+///         that hold another delimiter (';', a tab: set CsvOptions::delimiter), a damaged gzip
+///         stream, or a compressed file without zlib (link deepnet::io, or gunzip it)
 template <class Scalar = double>
 CsvData<Scalar> load_csv(const std::string& path, const CsvOptions& options = CsvOptions()) {
-  std::optional<std::uint64_t> size;
-  std::ifstream in = detail::io::open_file(path, size);
+  detail::io::FileInput input(path);
+  const std::optional<std::uint64_t>& size = input.size();  // empty for a compressed file
   if (size && *size > options.limits().max_bytes()) {
     throw FormatError(path + ": the file holds " + detail::io::bytes_string(*size) +
                           ", more than " + detail::io::bytes_string(options.limits().max_bytes()) +
                           ", the limit (LoadLimits::max_bytes)",
                       path);
   }
+  detail::io::FileStreambuf buffer(input);
+  std::istream in(&buffer);
+  in.exceptions(std::ios::badbit);  // a FormatError of the file's reader reaches the caller
   return read_csv<Scalar>(in, path, options);
 }
 
+}  // namespace csv_gzip or csv_plain
 }  // namespace deepnet
 
 #endif  // DEEPNET_IO_CSV_HPP

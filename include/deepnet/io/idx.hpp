@@ -36,6 +36,7 @@
 #define DEEPNET_IO_IDX_HPP
 
 #include "../config.hpp"
+#include "../detail/file_input.hpp"
 #include "../errors.hpp"
 #include "common.hpp"
 
@@ -49,15 +50,6 @@
 #include <string>
 #include <type_traits>
 #include <vector>
-
-/// 1 when the IDX reader can read gzip-compressed files: zlib is there (deepnet::io defines
-/// DEEPNET_HAVE_ZLIB), 0 otherwise.
-#if defined(DEEPNET_HAVE_ZLIB) && (DEEPNET_HAVE_ZLIB + 0)
-#define DEEPNET_IDX_GZIP 1
-#include <zlib.h>
-#else
-#define DEEPNET_IDX_GZIP 0
-#endif
 
 namespace deepnet {
 
@@ -130,143 +122,14 @@ inline std::size_t size_of(IdxType type) {
 // The code that reads the file differs with and without zlib, so each variant lives in an
 // inline namespace of its own: a program whose files disagree about DEEPNET_HAVE_ZLIB links
 // two distinct sets of functions instead of breaking the one-definition rule.
-#if DEEPNET_IDX_GZIP
+#if DEEPNET_IO_GZIP
 inline namespace gzip {
 #else
 inline namespace plain {
 #endif
 
-/// The bytes of an IDX file, plain or decompressed on the fly.
-class Input {
- public:
-  explicit Input(const std::string& path) : m_path(path) {
-    m_file = io::open_file(path, m_size);
-    // The first two bytes say whether the file is compressed; a plain file's are kept for
-    // read(), so that no seek is needed.
-    m_file.read(reinterpret_cast<char*>(m_pending), 2);
-    m_pending_size = static_cast<std::size_t>(m_file.gcount());
-    if (m_file.bad()) fail(0, "", "read error");
-    const bool gzip = m_pending_size == 2 && m_pending[0] == 0x1f && m_pending[1] == 0x8b;
-    if (!gzip) return;
-    m_pending_size = 0;
-#if DEEPNET_IDX_GZIP
-    m_file.close();
-    m_size.reset();
-    m_gzip = gzopen(path.c_str(), "rb");
-    if (m_gzip == nullptr) throw FormatError(path + ": cannot open the file", path);
-    gzbuffer(m_gzip, 1u << 17);
-#else
-    throw FormatError(path +
-                          ": byte 0: the file is gzip-compressed (it starts with 1f 8b), but "
-                          "this program was built without zlib: link the CMake target "
-                          "deepnet::io (it needs zlib; on Debian, zlib1g-dev), or decompress "
-                          "the file first (gunzip)",
-                      path, 0, "gzip");
-#endif
-  }
-
-  ~Input() {
-#if DEEPNET_IDX_GZIP
-    if (m_gzip != nullptr) gzclose(m_gzip);
-#endif
-  }
-
-  Input(const Input&) = delete;
-  Input& operator=(const Input&) = delete;
-
-  const std::string& path() const noexcept {
-    return m_path;
-  }
-  /// The size of a plain file; empty for a compressed one.
-  const std::optional<std::uint64_t>& size() const noexcept {
-    return m_size;
-  }
-  /// Bytes read so far (decompressed bytes for a compressed file).
-  std::uint64_t position() const noexcept {
-    return m_position;
-  }
-
-  /// Throws FormatError "<path>: byte <offset>: <text>".
-  [[noreturn]] void fail(std::uint64_t offset, const std::string& field,
-                         const std::string& text) const {
-    const bool gzip = is_gzip();
-    throw FormatError(
-        m_path + ": byte " + std::to_string(offset) + (gzip ? " (decompressed): " : ": ") + text,
-        m_path, static_cast<std::int64_t>(offset), field);
-  }
-
-  /// Reads up to `n` bytes into `out`; fewer only at the end of the data.
-  /// \throws FormatError for damaged compressed data or a read error
-  std::size_t read(unsigned char* out, std::size_t n) {
-    std::size_t total = 0;
-#if DEEPNET_IDX_GZIP
-    if (m_gzip != nullptr) {
-      while (total < n) {
-        const auto chunk = static_cast<unsigned>(std::min<std::size_t>(n - total, 1u << 30));
-        const int got = gzread(m_gzip, out + total, chunk);
-        if (got > 0) {
-          total += static_cast<std::size_t>(got);
-          continue;
-        }
-        int code = Z_OK;
-        const char* message = gzerror(m_gzip, &code);
-        if (got < 0 || code != Z_OK) gzip_failed(m_position + total, code, message);
-        break;  // the end of the data
-      }
-      m_position += total;
-      return total;
-    }
-#endif
-    while (total < n && m_pending_next < m_pending_size)
-      out[total++] = m_pending[m_pending_next++];
-    while (total < n) {
-      const std::size_t chunk = std::min<std::size_t>(n - total, std::size_t(1) << 30);
-      m_file.read(reinterpret_cast<char*>(out + total), static_cast<std::streamsize>(chunk));
-      const auto got = static_cast<std::size_t>(m_file.gcount());
-      total += got;
-      if (got < chunk) {
-        if (m_file.bad()) fail(m_position + total, "", "read error");
-        break;
-      }
-    }
-    m_position += total;
-    return total;
-  }
-
- private:
-  bool is_gzip() const noexcept {
-#if DEEPNET_IDX_GZIP
-    return m_gzip != nullptr;
-#else
-    return false;
-#endif
-  }
-
-#if DEEPNET_IDX_GZIP
-  [[noreturn]] void gzip_failed(std::uint64_t offset, int code, const char* message) const {
-    std::string text = message != nullptr ? message : "";
-    // zlib writes "<path>: <problem>"
-    if (text.compare(0, m_path.size() + 2, m_path + ": ") == 0) text.erase(0, m_path.size() + 2);
-    if (code == Z_BUF_ERROR) {
-      fail(offset, "gzip",
-           "the compressed file is cut short: its gzip stream ends before the data does (" + text +
-               ")");
-    }
-    // zlib decompresses ahead of what it has delivered, so a damaged stream has no byte
-    // offset worth giving.
-    const std::string problem = (code == Z_ERRNO ? "read error: " : "damaged gzip data: ") + text;
-    throw FormatError(m_path + ": " + problem, m_path, -1, "gzip");
-  }
-
-  gzFile m_gzip = nullptr;
-#endif
-  std::string m_path;
-  std::ifstream m_file;
-  std::optional<std::uint64_t> m_size;
-  std::uint64_t m_position = 0;
-  unsigned char m_pending[2] = {0, 0};
-  std::size_t m_pending_size = 0, m_pending_next = 0;
-};
+/// The bytes of an IDX file, plain or decompressed on the fly (detail/file_input.hpp).
+using Input = io::FileInput;
 
 /// What the loader expects the file to hold.
 enum class Expect { Any, Images, Labels };
@@ -524,14 +387,14 @@ Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic> read_values(Input& in, const He
 }  // namespace idx
 }  // namespace detail
 
-#if DEEPNET_IDX_GZIP
+#if DEEPNET_IO_GZIP
 inline namespace idx_gzip {
 #else
 inline namespace idx_plain {
 #endif
 
 /// True when this build reads gzip-compressed IDX files (DEEPNET_HAVE_ZLIB=1, from deepnet::io).
-inline constexpr bool idx_reads_gzip = DEEPNET_IDX_GZIP != 0;
+inline constexpr bool idx_reads_gzip = DEEPNET_IO_GZIP != 0;
 
 /// Loads any IDX file: its type, its dimensions, and its values with one column per item.
 /// \code
@@ -616,7 +479,5 @@ IdxDataset<Scalar> load_idx_pair(const std::string& images_path, const std::stri
 
 }  // namespace idx_gzip or idx_plain
 }  // namespace deepnet
-
-#undef DEEPNET_IDX_GZIP
 
 #endif  // DEEPNET_IO_IDX_HPP

@@ -327,11 +327,16 @@ GradientCheckReport compare_gradients(const DeepNet<Scalar>& net, const Numerica
 /// \param Y n[L] x m targets
 /// \param epsilon   step of the central differences
 /// \param threshold relative differences at or above it fail
-/// \throws as forward and backward
+/// \throws ShapeError unless X is n[0] x m and Y n[L] x m (saying when one looks transposed);
+///         as forward and backward
 template <class Scalar, class DerivedX, class DerivedY>
 GradientCheckReport gradient_check(DeepNet<Scalar>& net, const Eigen::MatrixBase<DerivedX>& X,
                                    const Eigen::MatrixBase<DerivedY>& Y, double epsilon = 1e-7,
                                    double threshold = default_gradient_threshold<Scalar>) {
+  // Checked here, so that the messages name gradient_check rather than forward and backward.
+  detail::expect_inputs("gradient_check", "X", X.rows(), X.cols(), net.dims().front());
+  detail::expect_targets("gradient_check", net.L(), "Y", Y.rows(), Y.cols(), net.dims().back(),
+                         X.cols());
   const Matrix<Scalar> Y_scalar = Y.template cast<Scalar>();
   // The check's forward pass must not move the running statistics of batch normalisation.
   const DeepNet<Scalar> before = net;

@@ -468,17 +468,14 @@ class Trainer {
 
   void check_pair(const Data& X, const Data& Y, const char* x_name, const char* y_name,
                   const std::vector<Index>& dims) const {
-    const std::string where = "DeepNet::fit";
-    if (X.rows() != dims.front()) {
-      throw ShapeError(where, 0, x_name, X.rows(), X.cols(), dims.front(), X.cols(),
-                       "n[0] = " + std::to_string(dims.front()) + " rows, one column per example");
-    }
+    const char* where = "DeepNet::fit";
+    detail::expect_inputs(where, x_name, X.rows(), X.cols(), dims.front());
     if (X.cols() == 0) {
-      throw std::invalid_argument(where + ": " + x_name + " has no columns (m = 0)");
+      throw std::invalid_argument(std::string(where) + ": " + x_name + " has no columns (m = 0)");
     }
     if (Y.rows() != dims.back() || Y.cols() != X.cols()) {
-      throw ShapeError(where, m_net.L(), y_name, Y.rows(), Y.cols(), dims.back(), X.cols(),
-                       m_net.shape_of_output(Y));
+      detail::expect_targets(where, m_net.L(), y_name, Y.rows(), Y.cols(), dims.back(), X.cols(),
+                             m_net.class_index_hint(Y));
     }
     validate_targets<Scalar>(m_net.loss(), Y, "DeepNet::fit");
   }

@@ -1,9 +1,9 @@
 /// \file core.hpp
 /// The lean header: the network and its training, without the file formats and the tools.
-/// `DeepNet`, its layers, activations, losses, initialisation and shape checker; `forward`,
-/// `cost`, `backward`, `update`, `predict`; `fit` with its options, optimizers, schedules,
-/// history and progress line. <deepnet/deepnet.hpp> adds saving and loading, NumPy archives,
-/// the dataset loaders, the gradient check, the search, the plots and the data helpers.
+/// `DeepNet`, its layers, activations, losses, initialisation, shape checker and memory limit;
+/// `forward`, `cost`, `backward`, `update`, `predict`; `fit` with its options, optimizers,
+/// schedules, history and progress line. <deepnet/deepnet.hpp> adds saving and loading, NumPy
+/// archives, the dataset loaders, the gradient check, the search, the plots and the data helpers.
 #ifndef DEEPNET_CORE_HPP
 #define DEEPNET_CORE_HPP
 
@@ -13,6 +13,7 @@
 #include "core/init.hpp"
 #include "core/layer.hpp"
 #include "core/loss.hpp"
+#include "core/memory_limit.hpp"
 #include "core/parameters.hpp"
 #include "core/random.hpp"
 #include "core/shape_check.hpp"

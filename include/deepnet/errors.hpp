@@ -198,6 +198,36 @@ class FormatError : public std::runtime_error {
   std::string m_field;
 };
 
+/// A network, its caches for m examples, or a training run would need more memory than the
+/// memory limit allows (`deepnet::memory_limit()`, by default the machine's memory; see
+/// core/memory_limit.hpp). Thrown before anything is allocated, so the network is left as it
+/// was, instead of a bare `std::bad_alloc` (or the kernel's OOM killer) after seconds of
+/// allocating. The message names the operation, the layer, the sizes and the bytes, e.g.
+/// `DeepNet: layer 1 needs 17592295096320 bytes (16.0 TiB) for W[1] and dW[1], ...`.
+/// It derives from std::runtime_error, not std::bad_alloc: bad_alloc's message is fixed, and
+/// nothing failed to allocate; the request was refused against a limit the program can change.
+class MemoryError : public std::runtime_error {
+ public:
+  /// \param message the full message
+  /// \param layer   the layer l = 1..L at fault, or 0 when the whole network (or run) is
+  /// \param bytes   the bytes the operation would hold (saturated at 2^64 - 1)
+  /// \param limit   the memory limit it was compared with, in bytes
+  MemoryError(const std::string& message, Index layer, std::uint64_t bytes, std::uint64_t limit)
+      : std::runtime_error(message), m_layer(layer), m_bytes(bytes), m_limit(limit) {}
+
+  /// The layer l = 1..L that does not fit, or 0 when it is the total.
+  Index layer() const noexcept { return m_layer; }
+  /// The bytes that were needed: the network's parameters and gradients, with the caches or
+  /// the training state the operation adds (2^64 - 1 when even that count overflows).
+  std::uint64_t bytes() const noexcept { return m_bytes; }
+  /// The memory limit, in bytes, that `bytes()` exceeds.
+  std::uint64_t limit() const noexcept { return m_limit; }
+
+ private:
+  Index m_layer;
+  std::uint64_t m_bytes, m_limit;
+};
+
 namespace detail {
 
 /// True when every entry is finite. x - x is 0 for finite x and NaN for NaN or infinity, and a

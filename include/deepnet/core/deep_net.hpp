@@ -15,6 +15,7 @@
 #include "init.hpp"
 #include "layer.hpp"
 #include "loss.hpp"
+#include "memory_limit.hpp"
 #include "parameters.hpp"
 #include "random.hpp"
 #include "shape_check.hpp"
@@ -122,7 +123,9 @@ class DeepNet {
   /// (Sigmoid: BinaryCrossEntropy, Softmax: CategoricalCrossEntropy, else MeanSquaredError).
   /// W and b start at zero: call `initialize` before training. With L = 1 (`{n[0], 1}`) the
   /// network is logistic regression and `hidden` is not used.
-  /// \throws ConfigError for fewer than two sizes, a size below 1, a hidden Softmax layer
+  /// \throws ConfigError for fewer than two sizes, a size below 1, a hidden Softmax layer;
+  ///         MemoryError, before anything is allocated, when W, b, dW, db of the layers would
+  ///         take more than memory_limit() bytes
   explicit DeepNet(std::vector<Index> layer_dims, Activation hidden = Activation::ReLU,
                    Activation output = Activation::Sigmoid)
       : DeepNet(std::move(layer_dims), hidden, output, matching_loss(output)) {}
@@ -137,6 +140,7 @@ class DeepNet {
   DeepNet(std::vector<Index> layer_dims, const std::vector<Activation>& activations, Loss loss)
       : m_dims(std::move(layer_dims)), m_loss(loss) {
     validate_config(activations);
+    check_parameter_memory();
     m_layers.reserve(m_dims.size() - 1);
     for (std::size_t l = 1; l < m_dims.size(); ++l) {
       m_layers.emplace_back(m_dims[l - 1], m_dims[l], activations[l - 1], static_cast<Index>(l));
@@ -242,11 +246,18 @@ class DeepNet {
   /// \return A[L], n[L] x m, valid until the next forward pass
   /// \throws ShapeError if X does not have n[0] rows or W[l], b[l] lost their shapes;
   ///         std::invalid_argument if m = 0; DataError if X holds NaN or infinity;
-  ///         NumericalError if the weights turn finite X into NaN or infinity
+  ///         NumericalError if the weights turn finite X into NaN or infinity;
+  ///         MemoryError, before the caches grow, when the parameters and the caches for m
+  ///         examples would take more than memory_limit() bytes (the network is unchanged)
   template <class Derived>
   View forward(const Eigen::MatrixBase<Derived>& X) {
     check_input(X.rows(), X.cols(), "DeepNet::forward");
     check_parameters("DeepNet::forward");
+    // Only when the caches are about to grow: a larger m, or batch normalisation or dropout
+    // turned on since the last check (one more pass over L sizes, no allocation).
+    if (X.cols() > m_checked_m || cache_columns() != m_checked_columns) {
+      check_cache_memory(X.cols());
+    }
     m_input.bind(X);
     for (Index l = 1; l <= L(); ++l) {
       if (l == 1) {
@@ -420,14 +431,20 @@ class DeepNet {
   /// `predict` into a workspace of the caller's: after the first call with a given m it
   /// allocates nothing. Safe to call from several threads at once, each with its own workspace.
   /// \return A[L], n[L] x m, a view into the workspace valid until its next use
+  /// \throws as forward; MemoryError, before the workspace grows, when its 3 x n[l] x m
+  ///         scalars for the widest layer l, with the parameters, exceed memory_limit()
   View predict(const Eigen::Ref<const Matrix>& X, PredictionWorkspace<Scalar>& workspace) const {
     check_input(X.rows(), X.cols(), "DeepNet::predict");
     check_parameters("DeepNet::predict");
     const Index m = X.cols();
-    Index widest = 0;
-    for (const LayerType& current : m_layers)
-      widest = std::max(widest, current.units());
-    workspace.reserve(widest * m);
+    Index widest = 1;
+    for (Index l = 2; l <= L(); ++l) {
+      if (layer(l).units() > layer(widest).units()) widest = l;
+    }
+    const std::uint64_t entries =
+        detail::saturating_mul(detail::count_of(layer(widest).units()), detail::count_of(m));
+    if (detail::count_of(workspace.m_Z.size()) < entries) check_prediction_memory(widest, m);
+    workspace.reserve(layer(widest).units() * m);
     for (Index l = 1; l <= L(); ++l) {
       const LayerType& current = layer(l);
       typename LayerType::Span Z(workspace.m_Z.data(), current.units(), m);
@@ -563,6 +580,113 @@ class DeepNet {
       }
     }
     require_compatible(activations.back(), m_loss);
+  }
+
+  // Before W, b, dW, db are allocated: the first layer that alone exceeds the memory limit is
+  // named; when each fits but all together do not, the total.
+  void check_parameter_memory() const {
+    const std::uint64_t limit = memory_limit();
+    std::uint64_t total = 0, over_bytes = 0;
+    std::size_t over = 0;
+    for (std::size_t l = 1; l < m_dims.size(); ++l) {
+      const std::uint64_t bytes = LayerType::parameter_bytes(m_dims[l - 1], m_dims[l]);
+      if (over == 0 && bytes > limit) {
+        over = l;
+        over_bytes = bytes;
+      }
+      total = detail::saturating_add(total, bytes);
+    }
+    if (total <= limit) return;
+    if (over == 0) {
+      throw MemoryError(
+          "DeepNet: layer_dims " + dims_string(m_dims) + ": W, b, dW and db of layers 1.." +
+              std::to_string(m_dims.size() - 1) + " need " + detail::bytes_string(total) +
+              " together, though each layer fits on its own" + detail::over_the_memory_limit(limit),
+          0, total, limit);
+    }
+    const std::string l = std::to_string(over), previous = std::to_string(over - 1);
+    throw MemoryError(
+        "DeepNet: layer " + l + " needs " + detail::bytes_string(over_bytes) + " for W[" + l +
+            "] and dW[" + l + "], n[" + l + "] x n[" + previous +
+            "] = " + std::to_string(m_dims[over]) + " x " + std::to_string(m_dims[over - 1]) + " " +
+            detail::scalar_plural<Scalar>() + " each, and its vectors of n[" + l +
+            "] (b, db, batch normalisation's); the network " + detail::bytes_string(total) +
+            " in all" + detail::over_the_memory_limit(limit),
+        static_cast<Index>(over), total, limit);
+  }
+
+  // The bytes of W, b, dW, db of every layer (what the constructor allocated).
+  std::uint64_t parameter_bytes() const noexcept {
+    std::uint64_t total = 0;
+    for (const LayerType& current : m_layers) {
+      total = detail::saturating_add(total,
+                                     LayerType::parameter_bytes(current.inputs(), current.units()));
+    }
+    return total;
+  }
+
+  // The bytes per example of every layer's caches: they change when batch normalisation or
+  // dropout is turned on, and forward must then check again.
+  std::uint64_t cache_columns() const noexcept {
+    std::uint64_t columns = 0;
+    for (const LayerType& current : m_layers)
+      columns = detail::saturating_add(columns, current.cache_bytes(1));
+    return columns;
+  }
+
+  // Before forward grows the caches to m examples: the parameters and the caches of every
+  // layer against the memory limit, naming the layer whose caches are the largest.
+  void check_cache_memory(Index m) {
+    const std::uint64_t limit = memory_limit();
+    std::uint64_t total = parameter_bytes(), largest_bytes = 0;
+    Index largest = 1;
+    for (Index l = 1; l <= L(); ++l) {
+      const std::uint64_t bytes = layer(l).cache_bytes(m);
+      total = detail::saturating_add(total, bytes);
+      if (bytes > largest_bytes) {
+        largest_bytes = bytes;
+        largest = l;
+      }
+    }
+    if (total > limit) {
+      const LayerType& current = layer(largest);
+      std::string names = "Z, A, dZ, dA";
+      if (current.has_batch_norm()) names += ", Z_norm, Z_tilde, dZ_tilde";
+      if (current.keep_prob() < 1.0) names += ", D";
+      const std::string l = std::to_string(largest), count = std::to_string(current.cache_count());
+      throw MemoryError("DeepNet::forward: m = " + std::to_string(m) + " examples: the caches " +
+                            names + " of layer " + l + " (" + count + " x n[" + l +
+                            "] x m = " + count + " x " + std::to_string(current.units()) + " x " +
+                            std::to_string(m) + " " + detail::scalar_plural<Scalar>() + ") take " +
+                            detail::bytes_string(largest_bytes) +
+                            "; with the parameters and the caches of every layer the network "
+                            "would hold " +
+                            detail::bytes_string(total) + detail::over_the_memory_limit(limit) +
+                            "; or give fewer examples at a time (FitOptions::batch_size)",
+                        largest, total, limit);
+    }
+    m_checked_m = m;
+    m_checked_columns = cache_columns();
+  }
+
+  // Before predict grows a workspace to m examples: Z and the two A of the widest layer l.
+  void check_prediction_memory(Index widest, Index m) const {
+    const std::uint64_t limit = memory_limit();
+    const Index n = layer(widest).units();
+    const std::uint64_t buffers =
+        detail::saturating_mul(detail::saturating_mul(3, detail::count_of(n)),
+                               detail::saturating_mul(detail::count_of(m), sizeof(Scalar)));
+    const std::uint64_t total = detail::saturating_add(parameter_bytes(), buffers);
+    if (total <= limit) return;
+    const std::string l = std::to_string(widest);
+    throw MemoryError("DeepNet::predict: m = " + std::to_string(m) +
+                          " examples: the buffers Z and two A of the widest layer, " + l +
+                          " (3 x n[" + l + "] x m = 3 x " + std::to_string(n) + " x " +
+                          std::to_string(m) + " " + detail::scalar_plural<Scalar>() + "), take " +
+                          detail::bytes_string(buffers) + "; with the parameters, " +
+                          detail::bytes_string(total) + detail::over_the_memory_limit(limit) +
+                          "; or predict in chunks of fewer examples",
+                      widest, total, limit);
   }
 
   std::size_t layer_index(Index l) const {
@@ -729,6 +853,10 @@ class DeepNet {
   double m_l2 = 0.0;
   Random m_random{~std::uint64_t(0)};  // dropout masks
   bool m_initialized = false;          // initialize ran, or non-zero weights were seen
+  // The memory limit was last checked for caches of m_checked_m examples, when every layer's
+  // caches took m_checked_columns bytes per example: forward checks again only beyond them.
+  Index m_checked_m = 0;
+  std::uint64_t m_checked_columns = 0;
 };
 
 }  // namespace deepnet

@@ -16,9 +16,11 @@
 #include "batch_norm.hpp"
 #include "dropout.hpp"
 #include "loss.hpp"
+#include "memory_limit.hpp"
 #include "random.hpp"
 #include "shape_check.hpp"
 
+#include <cstdint>
 #include <string>
 
 namespace deepnet {
@@ -142,6 +144,42 @@ class Layer {
   }
   /// D[l], the dropout mask of the last training batch, n[l] x m (1 kept, 0 dropped).
   View D() const { return m_dropout.D(); }
+
+  /// The bytes a layer of n[l] = `units` units and n[l-1] = `inputs` inputs allocates when it
+  /// is built: W and dW (n[l] x n[l-1] each), b and db, and the 11 vectors of n[l] that batch
+  /// normalisation keeps (allocated whether or not it is on): 2 n[l] n[l-1] + 13 n[l] scalars,
+  /// saturated at 2^64 - 1. The memory limit is checked against it before anything is allocated.
+  static std::uint64_t parameter_bytes(Index inputs, Index units) noexcept {
+    using detail::count_of;
+    const std::uint64_t W = detail::saturating_mul(count_of(units), count_of(inputs));
+    const std::uint64_t entries = detail::saturating_add(
+        detail::saturating_mul(2, W), detail::saturating_mul(13, count_of(units)));
+    return detail::saturating_mul(entries, sizeof(Scalar));
+  }
+
+  /// The number of n[l] x m caches a training pass fills: Z, A, dZ and dA; Z_norm, Z_tilde and
+  /// dZ_tilde with batch normalisation; the mask D with dropout.
+  Index cache_count() const noexcept {
+    return 4 + (m_has_batch_norm ? 3 : 0) + (m_dropout.active() ? 1 : 0);
+  }
+
+  /// The bytes of the caches for m examples: cache_count() x n[l] x m scalars, saturated at
+  /// 2^64 - 1.
+  std::uint64_t cache_bytes(Index m) const noexcept {
+    using detail::count_of;
+    const std::uint64_t entries = detail::saturating_mul(
+        count_of(cache_count()), detail::saturating_mul(count_of(m_units), count_of(m)));
+    return detail::saturating_mul(entries, sizeof(Scalar));
+  }
+
+  /// The number of trainable scalars, those an optimizer keeps state for: W and b, or W, gamma
+  /// and beta with batch normalisation.
+  std::uint64_t trainable_count() const noexcept {
+    using detail::count_of;
+    return detail::saturating_add(
+        detail::saturating_mul(count_of(m_units), count_of(m_inputs)),
+        detail::saturating_mul(count_of(m_units), m_has_batch_norm ? 2 : 1));
+  }
 
   /// Calls `visit(name, theta, dtheta)` for every trainable parameter and its gradient, as
   /// writable n x k views: "W" and "b", or "W", "gamma" and "beta" with batch normalisation.

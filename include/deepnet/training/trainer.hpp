@@ -19,8 +19,11 @@
 #include "progress.hpp"
 #include "training_state.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <iterator>
 #include <limits>
 #include <memory>
 #include <numeric>
@@ -301,7 +304,9 @@ class Trainer {
     m_shuffled = options.shuffle() && m_batch < m;
     // Full-batch gradient descent reads the same X in every step: dW[1] = (1/m) dZ[1] X^T is
     // faster from a copy of X^T (see Layer::backward_parameters), made once per fit.
-    if (m_batches == 1 && m_batch == m && options.epochs() > 1) m_X_T = m_X.transpose();
+    const bool keeps_X_T = m_batches == 1 && m_batch == m && options.epochs() > 1;
+    check_memory(keeps_X_T);
+    if (keeps_X_T) m_X_T = m_X.transpose();
     if (m_shuffled) {
       m_order.resize(static_cast<std::size_t>(m));
       std::iota(m_order.begin(), m_order.end(), Index(0));
@@ -464,6 +469,84 @@ class Trainer {
     std::ostream* out = m_options.out();
     const bool printing = m_options.progress() != Progress::Off || m_options.print_every() > 0;
     if (printing && out != nullptr) *out << "warning: " << text << '\n' << std::flush;
+  }
+
+  // Before anything of the run is allocated: the network's parameters, its caches for one
+  // batch, the optimizer's state, the copies of the parameters, the batch buffers, X^T, the
+  // validation buffers and the history, against the memory limit. Each part is named with its
+  // bytes, so that the message says what to shrink.
+  void check_memory(bool keeps_X_T) const {
+    using detail::count_of;
+    using detail::saturating_add;
+    using detail::saturating_mul;
+    const std::uint64_t limit = memory_limit();
+    const std::uint64_t scalar = sizeof(Scalar);
+    std::uint64_t parameters = 0, caches = 0, trainable = 0, kept = 0;
+    Index widest = 0;
+    for (Index l = 1; l <= m_net.L(); ++l) {
+      const Layer<Scalar>& layer = m_net.layer(l);
+      parameters =
+          saturating_add(parameters, Layer<Scalar>::parameter_bytes(layer.inputs(), layer.units()));
+      caches = saturating_add(caches, layer.cache_bytes(m_batch));
+      trainable = saturating_add(trainable, layer.trainable_count());
+      // a snapshot also keeps batch normalisation's running mean and variance
+      kept = saturating_add(
+          kept,
+          saturating_add(layer.trainable_count(),
+                         layer.has_batch_norm() ? saturating_mul(2, count_of(layer.units())) : 0));
+      widest = std::max(widest, layer.units());
+    }
+    using Kind = OptimizerSettings::Kind;
+    const Kind kind = m_options.optimizer().kind;
+    const std::uint64_t states = kind == Kind::Adam ? 2 : kind == Kind::GradientDescent ? 0 : 1;
+    const bool keeps_best = m_options.early_stopping() > 0 && m_options.restore_best();
+    const std::uint64_t epochs = count_of(m_options.epochs());
+    const std::uint64_t bytes[] = {
+        parameters,
+        caches,
+        saturating_mul(saturating_mul(states, trainable), scalar),
+        saturating_mul(saturating_mul(keeps_best ? 2 : 1, kept), scalar),
+        m_shuffled
+            ? saturating_mul(saturating_mul(count_of(m_X.rows() + m_Y.rows()), count_of(m_batch)),
+                             scalar)
+            : 0,
+        keeps_X_T
+            ? saturating_mul(saturating_mul(count_of(m_X.rows()), count_of(m_X.cols())), scalar)
+            : 0,
+        m_has_validation
+            ? saturating_mul(
+                  saturating_mul(3, count_of(widest)),
+                  saturating_mul(count_of(std::min<Index>(m_X_val.cols(), 1024)), scalar))
+            : 0,
+        saturating_add(saturating_mul(saturating_mul(epochs, count_of(m_batches)), sizeof(double)),
+                       saturating_mul(epochs, sizeof(Epoch)))};
+    std::uint64_t total = 0;
+    for (const std::uint64_t part : bytes)
+      total = saturating_add(total, part);
+    if (total <= limit) return;
+    // The message, naming every part that takes memory.
+    const std::string names[] = {
+        "the parameters and gradients",
+        "the caches for batches of " + std::to_string(m_batch) + " examples",
+        kind == Kind::Adam       ? "Adam's v and s"
+        : kind == Kind::Momentum ? "Momentum's v"
+                                 : "RMSProp's s",
+        keeps_best ? "two copies of the parameters (the divergence guard's, the best epoch's)"
+                   : "the divergence guard's copy of the parameters",
+        "the shuffled batches of X and Y",
+        "X^T for full-batch training",
+        "the validation buffers",
+        "the history, one cost per batch and one record per epoch,"};
+    std::string list;
+    for (std::size_t i = 0; i < std::size(bytes); ++i) {
+      if (bytes[i] == 0) continue;
+      list += (list.empty() ? ": " : "; ") + names[i] + " " + detail::bytes_string(bytes[i]);
+    }
+    throw MemoryError("DeepNet::fit: training would hold " + detail::bytes_string(total) + list +
+                          detail::over_the_memory_limit(limit) +
+                          "; smaller batches (FitOptions::batch_size) or an optimizer with less "
+                          "state need less",
+                      0, total, limit);
   }
 
   void check_pair(const Data& X, const Data& Y, const char* x_name, const char* y_name,

@@ -405,6 +405,17 @@ class DeepNet {
     return Trainer<Scalar>(*this, X_.get(), Y_.get(), options).run();
   }
 
+  /// As above, with an update rule of the program's instead of `options.optimizer()`: any class
+  /// derived from Optimizer<Scalar> (docs/extending.md). Validation, early stopping, the
+  /// divergence guard and checkpoints work as with the built-in rules.
+  template <class DerivedX, class DerivedY>
+  History fit(const Eigen::MatrixBase<DerivedX>& X, const Eigen::MatrixBase<DerivedY>& Y,
+              const FitOptions& options, Optimizer<Scalar>& optimizer) {
+    const auto& X_ = viewable(X);
+    const auto& Y_ = viewable(Y);
+    return Trainer<Scalar>(*this, X_.get(), Y_.get(), options, optimizer).run();
+  }
+
   /// As above, evaluating the cost and accuracy on a validation set (X_val, Y_val) after every
   /// epoch; needed for early stopping.
   template <class DerivedX, class DerivedY, class DerivedXv, class DerivedYv>
@@ -416,6 +427,18 @@ class DeepNet {
     const auto& Xv = viewable(X_val);
     const auto& Yv = viewable(Y_val);
     return Trainer<Scalar>(*this, X_.get(), Y_.get(), Xv.get(), Yv.get(), options).run();
+  }
+
+  /// With a validation set and an update rule of the program's.
+  template <class DerivedX, class DerivedY, class DerivedXv, class DerivedYv>
+  History fit(const Eigen::MatrixBase<DerivedX>& X, const Eigen::MatrixBase<DerivedY>& Y,
+              const Eigen::MatrixBase<DerivedXv>& X_val, const Eigen::MatrixBase<DerivedYv>& Y_val,
+              const FitOptions& options, Optimizer<Scalar>& optimizer) {
+    const auto& X_ = viewable(X);
+    const auto& Y_ = viewable(Y);
+    const auto& Xv = viewable(X_val);
+    const auto& Yv = viewable(Y_val);
+    return Trainer<Scalar>(*this, X_.get(), Y_.get(), Xv.get(), Yv.get(), options, optimizer).run();
   }
 
   /// The output activations A[L] for X, computed in buffers of its own: the training caches

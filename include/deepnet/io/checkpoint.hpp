@@ -80,7 +80,13 @@ std::string encode_state(const TrainingState<Scalar>& state) {
   std::string out;
   put_le(out, static_cast<std::uint64_t>(state.epoch), 8);
   put_le(out, static_cast<std::uint64_t>(state.iteration), 8);
-  put_le(out, optimizer_code(state.optimizer.kind), 1);
+  if (state.custom_optimizer) {  // code 4: a rule of the program's, then its name
+    put_le(out, 4, 1);
+    put_le(out, static_cast<std::uint64_t>(state.optimizer_name.size()), 4);
+    out += state.optimizer_name;
+  } else {
+    put_le(out, optimizer_code(state.optimizer.kind), 1);
+  }
   put_f64(out, state.optimizer.beta);
   put_f64(out, state.optimizer.beta1);
   put_f64(out, state.optimizer.beta2);
@@ -183,15 +189,34 @@ TrainingState<Scalar> decode_state(const serialize::StateBlock& block, const std
 
   std::size_t at = in.position();
   const std::uint64_t code = in.u(1, "training_state.optimizer");
-  if (code > 3) {
+  if (code > 4) {
     in.fail(at, "training_state.optimizer",
             "unknown optimizer code " + std::to_string(code) +
-                " (0 GradientDescent, 1 Momentum, 2 RMSProp, 3 Adam)");
+                " (0 GradientDescent, 1 Momentum, 2 RMSProp, 3 Adam, 4 a rule of the program's)");
   }
-  const OptimizerSettings::Kind kinds[] = {
-      OptimizerSettings::Kind::GradientDescent, OptimizerSettings::Kind::Momentum,
-      OptimizerSettings::Kind::RMSProp, OptimizerSettings::Kind::Adam};
-  state.optimizer.kind = kinds[code];
+  const char* const names[] = {"GradientDescent", "Momentum", "RMSProp", "Adam"};
+  if (code == 4) {
+    state.custom_optimizer = true;
+    at = in.position();
+    const auto length = static_cast<std::size_t>(in.u(4, "training_state.optimizer_name"));
+    if (length == 0 || length > 256) {
+      in.fail(at, "training_state.optimizer_name",
+              "a name has 1 to 256 bytes, this one " + std::to_string(length));
+    }
+    const unsigned char* text = in.take(length, "training_state.optimizer_name");
+    state.optimizer_name.assign(reinterpret_cast<const char*>(text), length);
+    for (const char c : state.optimizer_name) {
+      if (c < 0x20 || c > 0x7E) {
+        in.fail(at, "training_state.optimizer_name", "the name holds a byte that is not printable");
+      }
+    }
+  } else {
+    const OptimizerSettings::Kind kinds[] = {
+        OptimizerSettings::Kind::GradientDescent, OptimizerSettings::Kind::Momentum,
+        OptimizerSettings::Kind::RMSProp, OptimizerSettings::Kind::Adam};
+    state.optimizer.kind = kinds[code];
+    state.optimizer_name = names[code];
+  }
   at = in.position();
   state.optimizer.beta = in.f64("training_state.optimizer");
   state.optimizer.beta1 = in.f64("training_state.optimizer");

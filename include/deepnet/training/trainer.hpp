@@ -90,7 +90,18 @@ class Trainer {
   template <class TX, class TY, class = detail::if_matrices<TX, TY>>
   Trainer(DeepNet<Scalar>& net, TX&& X, TY&& Y, const FitOptions& options)
       : Trainer(net, view_of(X, "X"), view_of(Y, "Y"), Data(nullptr, 0, 0, Eigen::OuterStride<>(0)),
-                Data(nullptr, 0, 0, Eigen::OuterStride<>(0)), options, false) {
+                Data(nullptr, 0, 0, Eigen::OuterStride<>(0)), options, false, nullptr) {
+    require_kept<TX, TY>();
+  }
+
+  /// Training on (X, Y) with an update rule of the caller's instead of `options.optimizer()`:
+  /// any class derived from Optimizer<Scalar> (docs/extending.md). The trainer uses it, and
+  /// does not own it: it must outlive the trainer. Its state continues from where it is.
+  template <class TX, class TY, class = detail::if_matrices<TX, TY>>
+  Trainer(DeepNet<Scalar>& net, TX&& X, TY&& Y, const FitOptions& options,
+          Optimizer<Scalar>& optimizer)
+      : Trainer(net, view_of(X, "X"), view_of(Y, "Y"), Data(nullptr, 0, 0, Eigen::OuterStride<>(0)),
+                Data(nullptr, 0, 0, Eigen::OuterStride<>(0)), options, false, &optimizer) {
     require_kept<TX, TY>();
   }
 
@@ -99,7 +110,16 @@ class Trainer {
   template <class TX, class TY, class TXv, class TYv, class = detail::if_matrices<TX, TY, TXv, TYv>>
   Trainer(DeepNet<Scalar>& net, TX&& X, TY&& Y, TXv&& X_val, TYv&& Y_val, const FitOptions& options)
       : Trainer(net, view_of(X, "X"), view_of(Y, "Y"), view_of(X_val, "X_val"),
-                view_of(Y_val, "Y_val"), options, true) {
+                view_of(Y_val, "Y_val"), options, true, nullptr) {
+    require_kept<TX, TY, TXv, TYv>();
+  }
+
+  /// With a validation set and an update rule of the caller's (which must outlive the trainer).
+  template <class TX, class TY, class TXv, class TYv, class = detail::if_matrices<TX, TY, TXv, TYv>>
+  Trainer(DeepNet<Scalar>& net, TX&& X, TY&& Y, TXv&& X_val, TYv&& Y_val, const FitOptions& options,
+          Optimizer<Scalar>& optimizer)
+      : Trainer(net, view_of(X, "X"), view_of(Y, "Y"), view_of(X_val, "X_val"),
+                view_of(Y_val, "Y_val"), options, true, &optimizer) {
     require_kept<TX, TY, TXv, TYv>();
   }
 
@@ -197,6 +217,8 @@ class Trainer {
     result.epoch = m_epoch;
     result.iteration = m_iteration;
     result.optimizer = m_options.optimizer();
+    result.custom_optimizer = m_owned_optimizer == nullptr;
+    result.optimizer_name = m_optimizer->name();
     result.optimizer_steps = m_optimizer->steps();
     result.shuffle_random = m_random.state();
     result.dropout_random = m_net.m_random.state();
@@ -227,7 +249,20 @@ class Trainer {
     if (m_epoch != 0 || m_iteration != 0) {
       throw StateError(std::string(where) + ": call it before the first epoch");
     }
-    if (!same_optimizer(state.optimizer, m_options.optimizer())) {
+    const bool custom = m_owned_optimizer == nullptr;
+    if (state.custom_optimizer || custom) {
+      if (!state.custom_optimizer || !custom || state.optimizer_name != m_optimizer->name()) {
+        throw ConfigError(std::string(where) + ": the checkpoint was trained with " +
+                          (state.custom_optimizer
+                               ? "the update rule \"" + state.optimizer_name + "\" of the program's"
+                               : describe(state.optimizer)) +
+                          ", this trainer uses " +
+                          (custom
+                               ? "the update rule \"" + m_optimizer->name() + "\" of the program's"
+                               : describe(m_options.optimizer())) +
+                          "; resume with the same optimizer");
+      }
+    } else if (!same_optimizer(state.optimizer, m_options.optimizer())) {
       throw ConfigError(std::string(where) + ": the checkpoint was trained with " +
                         describe(state.optimizer) + ", the options ask for " +
                         describe(m_options.optimizer()) +
@@ -280,7 +315,7 @@ class Trainer {
 
  private:
   Trainer(DeepNet<Scalar>& net, Data X, Data Y, Data X_val, Data Y_val, const FitOptions& options,
-          bool has_validation)
+          bool has_validation, Optimizer<Scalar>* rule)
       : m_net(net),
         m_X(X),
         m_Y(Y),
@@ -288,7 +323,8 @@ class Trainer {
         m_Y_val(Y_val),
         m_has_validation(has_validation),
         m_options(options),
-        m_optimizer(make_optimizer<Scalar>(options.optimizer())),
+        m_owned_optimizer(rule != nullptr ? nullptr : make_optimizer<Scalar>(options.optimizer())),
+        m_optimizer(rule != nullptr ? rule : m_owned_optimizer.get()),
         m_progress(options.out(), options.progress(), std::max<Index>(options.epochs(), 1),
                    options.progress_every()),
         m_random(options.seed()) {
@@ -729,7 +765,8 @@ class Trainer {
   Data m_X, m_Y, m_X_val, m_Y_val;
   bool m_has_validation;
   FitOptions m_options;
-  std::unique_ptr<Optimizer<Scalar>> m_optimizer;
+  std::unique_ptr<Optimizer<Scalar>> m_owned_optimizer;  // from options, or null
+  Optimizer<Scalar>* m_optimizer;  // the rule in use: the owned one, or the caller's
   ProgressLine m_progress;
   Random m_random;
   std::unique_ptr<EarlyStopping> m_early_stopping;

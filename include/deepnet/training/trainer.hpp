@@ -532,9 +532,9 @@ class Trainer {
                          layer.has_batch_norm() ? saturating_mul(2, count_of(layer.units())) : 0));
       widest = std::max(widest, layer.units());
     }
-    using Kind = OptimizerSettings::Kind;
-    const Kind kind = m_options.optimizer().kind;
-    const std::uint64_t states = kind == Kind::Adam ? 2 : kind == Kind::GradientDescent ? 0 : 1;
+    // One copy of the parameters per slot of state: Momentum's v, RMSProp's s, Adam's v and s,
+    // and whatever a rule of the program's declares.
+    const std::uint64_t states = m_optimizer->state_slots().size();
     const bool keeps_best = m_options.early_stopping() > 0 && m_options.restore_best();
     const std::uint64_t epochs = count_of(m_options.epochs());
     const std::uint64_t bytes[] = {

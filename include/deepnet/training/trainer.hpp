@@ -511,6 +511,15 @@ class Trainer {
   // batch, the optimizer's state, the copies of the parameters, the batch buffers, X^T, the
   // validation buffers and the history, against the memory limit. Each part is named with its
   // bytes, so that the message says what to shrink.
+  // "Adam's v and s", "Momentum's v", "AdaGrad's s": the optimizer's state, for messages.
+  std::string state_names() const {
+    const std::vector<std::string> slots = m_optimizer->state_slots();
+    std::string text = m_optimizer->name() + "'s";
+    for (std::size_t i = 0; i < slots.size(); ++i)
+      text += (i == 0 ? " " : i + 1 == slots.size() ? " and " : ", ") + slots[i];
+    return text;
+  }
+
   void check_memory(bool keeps_X_T) const {
     using detail::count_of;
     using detail::saturating_add;
@@ -564,9 +573,7 @@ class Trainer {
     const std::string names[] = {
         "the parameters and gradients",
         "the caches for batches of " + std::to_string(m_batch) + " examples",
-        kind == Kind::Adam       ? "Adam's v and s"
-        : kind == Kind::Momentum ? "Momentum's v"
-                                 : "RMSProp's s",
+        state_names(),
         keeps_best ? "two copies of the parameters (the divergence guard's, the best epoch's)"
                    : "the divergence guard's copy of the parameters",
         "the shuffled batches of X and Y",

@@ -258,14 +258,17 @@ inline std::string name_list(const std::vector<std::string>& names,
 /// class with its precision, recall, F1 and support, then the accuracy and the macro and
 /// weighted averages, in fixed-width columns; then a note for each class whose precision or
 /// recall was set to 0 because no example was predicted as it or it has no examples.
+/// For truth 0 0 0 0 1 1 1 2 2 2, predicted 0 0 1 2 1 1 0 2 2 1 and the names cat, dog, bird:
 /// \code
 ///                 precision    recall  f1-score   support
 ///
-///           cat       0.750     0.600     0.667         5
-///           ...
-///      accuracy                           0.700        10
-///     macro avg       0.711     0.689     0.693        10
-///  weighted avg       0.733     0.700     0.707        10
+///            cat      0.667     0.500     0.571         4
+///            dog      0.500     0.667     0.571         3
+///           bird      0.667     0.667     0.667         3
+///
+///       accuracy                          0.600        10
+///      macro avg      0.611     0.611     0.603        10
+///   weighted avg      0.617     0.600     0.600        10
 /// \endcode
 /// \param class_names one name per class, in the order 0..K-1; empty: the class indices
 /// \param digits the digits after the decimal point (3 by default; scikit-learn's is 2)
@@ -327,11 +330,12 @@ inline void print_classification_report(std::ostream& out, const ConfusionMatrix
 
 /// Writes the counts as a table: a header of the predicted classes' indices, then one line per
 /// true class with its name, its index and its row of counts.
+/// For the confusion matrix of classification_report's example:
 /// \code
-///   true \ predicted      0     1     2
-///   cat            0      3     1     1
-///   dog            1      0     4     0
-///   bird           2      1     0     0
+///   true \ predicted  0  1  2
+///   cat  0            2  1  1
+///   dog  1            1  2  0
+///   bird 2            0  1  2
 /// \endcode
 /// \param class_names one name per class, in the order 0..K-1; empty: the indices alone
 /// \throws ConfigError when class_names is neither empty nor K names

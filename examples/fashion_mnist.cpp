@@ -13,8 +13,9 @@
 //        of 128, its learning rate 0.002 decaying by a factor 0.75 every epoch
 //        (Schedule::exponential), the validation set measured after every epoch and the
 //        progress line on (Progress::Auto);
-//     4. the test set (10000 images never seen in training) gives the accuracy, a confusion
-//        matrix and the accuracy of each class;
+//     4. the test set (10000 images never seen in training) gives the accuracy, the confusion
+//        matrix and the classification report (precision, recall and F1 of each class and
+//        their averages; ConfusionMatrix, tools/metrics.hpp);
 //     5. save writes the model, load reads it back, and the reloaded model must classify every
 //        test image as the trained one does.
 //   Fashion-MNIST has MNIST's format and size, but its ten classes are clothes, shoes and bags,
@@ -39,15 +40,16 @@
 // What it prints
 //   The shapes of the data, the model and its settings; the progress line while it trains;
 //   the validation curve (learning rate, cost and accuracy of every epoch); the test accuracy,
-//   89.62%; the confusion matrix and each class's accuracy (shirts are the hardest, 73%;
-//   trousers, sandals, bags and ankle boots pass 96%); then where the model was saved and
-//   whether the reloaded model agrees. Exit status: 0, 1 when a file is damaged or the reloaded
-//   model disagrees, 2 for a mistake on the command line, 77 when the dataset is not there (the
-//   status test suites use for "skipped").
+//   89.62%; the confusion matrix, the most frequent mistake, and the classification report
+//   (shirts are the hardest, recall 73%; trousers, sandals, bags and ankle boots pass 96%);
+//   then where the model was saved and whether the reloaded model agrees. Exit status: 0, 1
+//   when a file is damaged or the reloaded model disagrees, 2 for a mistake on the command line,
+//   77 when the dataset is not there (the status test suites use for "skipped").
 
 #include <deepnet/deepnet.hpp>
 #include <deepnet/io/idx.hpp>
 #include <deepnet/tools/data.hpp>
+#include <deepnet/tools/metrics.hpp>  // ConfusionMatrix, the classification report
 
 #include "example_support.hpp"  // the command line and percentages
 
@@ -175,34 +177,9 @@ Matrix first_columns(const Matrix& M, Index count) {
   return M.leftCols(count);
 }
 
-// The test set's confusion matrix: counts(true class, predicted class).
-using Confusion = Eigen::Matrix<Index, kClasses, kClasses>;
-
-Confusion confusion_matrix(const deepnet::Labels& truth, const deepnet::Labels& predicted) {
-  Confusion counts = Confusion::Zero();
-  for (Index j = 0; j < truth.cols(); ++j)
-    ++counts(truth(0, j), predicted(0, j));
-  return counts;
-}
-
-void print_confusion(const Confusion& counts) {
-  constexpr int kName = 12, kLabel = 2, kCell = 6;
-  std::cout << "Confusion matrix of the test set (rows: the true class, columns: the predicted "
-               "class)\n"
-            << std::setw(kName + kLabel) << "";
-  for (Index k = 0; k < kClasses; ++k)
-    std::cout << std::setw(kCell) << k;
-  std::cout << "   accuracy\n";
-  for (Index t = 0; t < kClasses; ++t) {
-    std::cout << std::left << std::setw(kName) << kClassNames[t] << std::right << std::setw(kLabel)
-              << t;
-    for (Index p = 0; p < kClasses; ++p)
-      std::cout << std::setw(kCell) << counts(t, p);
-    const auto total = static_cast<double>(counts.row(t).sum());
-    std::cout << "   " << percent(static_cast<double>(counts(t, t)) / total) << '\n';
-  }
-
-  // The pair of classes the network mixes up most often.
+// The pair of classes the network mixes up most often, from the confusion matrix.
+void print_worst_mistake(const deepnet::ConfusionMatrix& confusion) {
+  const deepnet::Labels& counts = confusion.counts();
   Index worst_true = 0, worst_predicted = 1;
   for (Index t = 0; t < kClasses; ++t) {
     for (Index p = 0; p < kClasses; ++p) {
@@ -299,7 +276,6 @@ int run(int argc, char** argv) {
   data.X_train = deepnet::scale_to_unit(data.X_train, 255);
   data.X_val = deepnet::scale_to_unit(data.X_val, 255);
   const Matrix X_test = deepnet::scale_to_unit(test.X, 255);
-  const Matrix Y_test = deepnet::one_hot<float>(test.labels, kClasses);
 
   std::vector<Index> dims = {data.X_train.rows()};
   dims.insert(dims.end(), settings.hidden.begin(), settings.hidden.end());
@@ -357,21 +333,29 @@ int run(int argc, char** argv) {
   }
   std::cout << "Trained in " << fixed(train_seconds, 1) << " s\n\n";
 
-  // 4. The test set.
+  // 4. The test set: the confusion matrix of its labels (deepnet::Labels, as classify returns
+  //    them) and the classification report (tools/metrics.hpp).
   const deepnet::Labels predicted = net.classify(X_test);
-  const Confusion counts = confusion_matrix(test.labels, predicted);
-  const double test_accuracy =
-      static_cast<double>(counts.trace()) / static_cast<double>(X_test.cols());
-  std::cout << "Test accuracy: " << percent(test_accuracy) << "  (" << counts.trace() << " of "
-            << X_test.cols() << " images)\n\n";
-  print_confusion(counts);
+  const deepnet::ConfusionMatrix confusion(test.labels, predicted, kClasses);
+  const double test_accuracy = confusion.accuracy();
+  const std::vector<std::string> class_names(kClassNames.begin(), kClassNames.end());
+  std::cout << "Test accuracy: " << percent(test_accuracy) << "  (" << confusion.correct() << " of "
+            << X_test.cols() << " images)\n\n"
+            << "Confusion matrix of the test set (rows: the true class, columns: the predicted "
+               "class)\n";
+  deepnet::print_confusion_matrix(std::cout, confusion, class_names);
+  std::cout << '\n';
+  print_worst_mistake(confusion);
+  std::cout << "\nPer class (recall: the share of the class's images recognised; precision: "
+               "the share of\nthe images given the class that belong to it)\n";
+  deepnet::print_classification_report(std::cout, confusion, class_names);
 
   // 5. Save, reload, compare. A file that cannot be written is a std::system_error naming it.
   deepnet::save(net, settings.model_path);
   const deepnet::DeepNet<float> reloaded = deepnet::load<float>(settings.model_path);
   const deepnet::Labels again = reloaded.classify(X_test);
   const Index differ = (again.array() != predicted.array()).count();
-  const double reloaded_accuracy = reloaded.accuracy(X_test, Y_test);
+  const double reloaded_accuracy = reloaded.accuracy(X_test, test.labels);  // integer labels
   std::cout << "\nSaved the model to " << settings.model_path << "; reloaded, it classifies "
             << X_test.cols() - differ << " of " << X_test.cols()
             << " test images as before (test accuracy " << percent(reloaded_accuracy) << ")\n";

@@ -2,6 +2,8 @@
 // set applied to another set), and the split that search.hpp uses too.
 #include "support/test_support.hpp"
 
+#include <deepnet/core/deep_net.hpp>
+#include <deepnet/io/idx.hpp>
 #include <deepnet/tools/data.hpp>
 #include <deepnet/tools/search.hpp>
 
@@ -10,6 +12,7 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 using deepnet::ConfigError;
 using deepnet::DataError;
@@ -35,6 +38,50 @@ TEST_CASE("one_hot: a 1 in the row of each column's class", "[data]") {
   // Unsigned labels.
   const Eigen::Matrix<std::uint8_t, 1, 2> bytes(1, 0);
   CHECK(deepnet::one_hot(bytes, 2) == (Matrix<double>(2, 2) << 0, 1, 1, 0).finished());
+}
+
+TEST_CASE("to_labels: the inverse of one_hot, in the type of classify and load_idx",
+          "[data][to_labels]") {
+  static_assert(std::is_same<decltype(deepnet::to_labels(Matrix<float>())), Labels>::value,
+                "to_labels returns deepnet::Labels");
+  static_assert(std::is_same<decltype(deepnet::DeepNet<float>({1, 2}).classify(Matrix<float>())),
+                             Labels>::value,
+                "classify returns deepnet::Labels");
+  static_assert(std::is_same<decltype(deepnet::IdxDataset<float>().labels), Labels>::value,
+                "load_idx_pair returns deepnet::Labels");
+  // Random labels of K = 7 classes, some of which may be absent.
+  deepnet::Random random(5);
+  Labels labels(1, 200);
+  for (Index j = 0; j < labels.cols(); ++j)
+    labels(0, j) = random.below(7);
+  CHECK(deepnet::to_labels(deepnet::one_hot(labels, 7)) == labels);
+  CHECK(deepnet::to_labels(deepnet::one_hot<float>(labels, 9)) == labels);
+  // Scores: the row of the largest entry; a tie goes to the lower row (column 1), as NumPy's
+  // argmax; negative scores (logits) work too (column 3).
+  const Matrix<double> scores = (Matrix<double>(3, 4) << 0.1, 0.5, 0.3, -2,  //
+                                 0.7, 0.5, 0.3, -1,                          //
+                                 0.2, 0.0, 0.4, -3)
+                                    .finished();
+  CHECK(deepnet::to_labels(scores) == (Labels(1, 4) << 1, 0, 2, 1).finished());
+  CHECK(deepnet::to_labels(Matrix<double>(2, 0)).cols() == 0);
+}
+
+TEST_CASE("to_labels: one row, or a NaN, is refused", "[data][to_labels][errors]") {
+  REQUIRE_THROWS_AS(deepnet::to_labels(Matrix<double>::Ones(1, 3)), ShapeError);
+  REQUIRE_THROWS_WITH(deepnet::to_labels(Matrix<double>::Ones(1, 3)),
+                      "to_labels: A is 1x3, expected 2x3 (at least two rows, one per class: with "
+                      "one row every class would be 0; a single Sigmoid output is thresholded by "
+                      "DeepNet::classify, and a row of class indices is labels already)");
+  Matrix<double> A = Matrix<double>::Zero(3, 2);
+  A(1, 1) = std::nan("");
+  try {
+    deepnet::to_labels(A);
+    FAIL("no DataError");
+  } catch (const DataError& e) {
+    CHECK(std::string(e.what()) ==
+          "to_labels: A(1, 1) is nan; a column with NaN has no largest entry");
+    CHECK(e.col() == 1);
+  }
 }
 
 TEST_CASE("one_hot: a label outside 0..classes-1 names its column", "[data][errors]") {

@@ -451,6 +451,61 @@ TEST_CASE("accuracy counts examples: one is right only when all of its outputs a
   }
 }
 
+TEST_CASE("accuracy with integer labels: the same as with one_hot(labels)",
+          "[deep_net][predict][labels]") {
+  // A random 4 -> 6 -> 5 Softmax network and random labels of 5 classes: the overload for
+  // Labels (chosen by type) gives what the one-hot overload gives.
+  DeepNet<double> net({4, 6, 5}, Activation::Tanh, Activation::Softmax);
+  net.initialize(Init::Xavier, 3);
+  deepnet::Random random(4);
+  Matrix<double> X(4, 50);
+  deepnet::Labels labels(1, 50);
+  for (Index j = 0; j < 50; ++j) {
+    labels(0, j) = random.below(5);
+    for (Index i = 0; i < 4; ++i)
+      X(i, j) = random.normal();
+  }
+  const double expected = net.accuracy(X, deepnet::one_hot(labels, 5));
+  CHECK(net.accuracy(X, labels) == expected);
+  // classify's own output is right everywhere; any integer type is accepted.
+  CHECK(net.accuracy(X, net.classify(X)) == 1.0);
+  CHECK(net.accuracy(X, labels.cast<int>()) == expected);
+  // By hand: the fraction of columns where classify equals the labels.
+  CHECK(expected == static_cast<double>((net.classify(X).array() == labels.array()).count()) / 50);
+
+  // A Sigmoid output takes its 0/1 labels as classify returns them, n[L] x m.
+  DeepNet<double> binary({4, 1});
+  binary.initialize(Init::Xavier, 5);
+  const deepnet::Labels zeros = deepnet::Labels::Zero(1, 50);
+  CHECK(binary.accuracy(X, zeros) == binary.accuracy(X, Matrix<double>::Zero(1, 50)));
+  CHECK(binary.accuracy(X, binary.classify(X)) == 1.0);
+}
+
+TEST_CASE("accuracy with integer labels: a label out of range names its column and n[L]",
+          "[deep_net][predict][labels][errors]") {
+  DeepNet<double> net({2, 3}, Activation::ReLU, Activation::Softmax);
+  net.initialize(Init::He, 1);
+  const Matrix<double> X = Matrix<double>::Ones(2, 4);
+  try {
+    net.accuracy(X, (deepnet::Labels(1, 4) << 0, 2, 3, 1).finished());
+    FAIL("no DataError");
+  } catch (const DataError& e) {
+    CHECK(std::string(e.what()) ==
+          "DeepNet::accuracy: labels(0, 2) is 3, but the Softmax output has n[L] = 3 units: a "
+          "label must be a class index 0..2");
+    CHECK(e.symbol() == "labels");
+    CHECK(e.col() == 2);
+  }
+  REQUIRE_THROWS_WITH(net.accuracy(X, (deepnet::Labels(1, 4) << 0, -1, 0, 0).finished()),
+                      Contains("labels(0, 1) is -1"));
+  REQUIRE_THROWS_WITH(net.accuracy(X, deepnet::Labels::Zero(1, 3)),
+                      "DeepNet::accuracy: labels is 1x3, expected 1x4 (one class index 0..2 per "
+                      "example of X; one-hot targets are a matrix of floating-point numbers)");
+  REQUIRE_THROWS_AS(net.accuracy(X, deepnet::Labels::Zero(3, 4)), ShapeError);
+  DeepNet<double> regression({2, 1}, Activation::ReLU, Activation::Identity);
+  REQUIRE_THROWS_AS(regression.accuracy(X, deepnet::Labels::Zero(1, 4)), ConfigError);
+}
+
 TEST_CASE("class indices 0..9 as Y: the message says to use Softmax and one_hot",
           "[deep_net][fit][errors]") {
   Matrix<double> X = Matrix<double>::Random(2, 20), labels(1, 20);

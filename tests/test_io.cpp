@@ -20,6 +20,7 @@
 #include <sstream>
 #include <string>
 #include <system_error>
+#include <type_traits>
 #include <vector>
 
 using Catch::Matchers::Contains;
@@ -553,6 +554,28 @@ TEST_CASE("CSV: a header, the label column by name, one column of X per row", "[
   CHECK(data.labels == (Matrix<double>(1, 2) << 0, 1).finished());
   CHECK(data.feature_names == std::vector<std::string>{"a", "b", "c"});
   CHECK(data.label_name == "label");
+}
+
+TEST_CASE("CSV: class_labels gives the label column in the type of classify and load_idx",
+          "[io][csv]") {
+  const auto data = csv("a,class\n0.5,2\n1.5,0\n2.5,1\n");
+  const Labels labels = data.class_labels();
+  CHECK(labels == (Labels(1, 3) << 2, 0, 1).finished());  // compares with Labels, no cast
+  static_assert(std::is_same<decltype(data.class_labels()),
+                             decltype(deepnet::IdxDataset<double>().labels)>::value,
+                "CSV and IDX class labels have one type");
+  try {
+    csv("a,class\n0.5,2\n1.5,-1\n").class_labels();
+    FAIL("no DataError");
+  } catch (const deepnet::DataError& e) {
+    CHECK(std::string(e.what()) ==
+          "CsvData::class_labels: labels(0, 1) is -1, but a class label must be a whole number, "
+          "0 or more and below 2^31 (column class, data row 1)");
+    CHECK(e.col() == 1);
+  }
+  REQUIRE_THROWS_WITH(csv("1,2.5\n").class_labels(),
+                      "CsvData::class_labels: labels(0, 0) is 2.5, but a class label must be a "
+                      "whole number, 0 or more and below 2^31 (the label column, data row 0)");
 }
 
 TEST_CASE("CSV: the label column by position, from the end by default", "[io][csv]") {

@@ -273,6 +273,68 @@ TEST_CASE("fit: one-hot Y for a sigmoid output is trained, with a warning to use
   CHECK(binary.fit(data.X, data.Y, FitOptions().epochs(1)).warnings.empty());
 }
 
+TEST_CASE("fit: integer labels for a Softmax output train as their one-hot Y, bit for bit",
+          "[trainer][labels]") {
+  // Three classes in 4 features, random; mini-batches, shuffling and a validation set, so
+  // that every step and epoch record is compared.
+  deepnet::Random random(21);
+  Matrix<double> X(4, 30), X_val(4, 9);
+  deepnet::Labels labels(1, 30), labels_val(1, 9);
+  for (Index j = 0; j < 30; ++j) {
+    labels(0, j) = random.below(3);
+    for (Index i = 0; i < 4; ++i)
+      X(i, j) = random.normal() + static_cast<double>(labels(0, j) == i);
+  }
+  for (Index j = 0; j < 9; ++j) {
+    labels_val(0, j) = j % 3;
+    for (Index i = 0; i < 4; ++i)
+      X_val(i, j) = random.normal();
+  }
+  const auto make = [] {
+    DeepNet<double> net({4, 5, 3}, Activation::ReLU, Activation::Softmax);
+    net.initialize(Init::He, 7);
+    return net;
+  };
+  const auto options = FitOptions().learning_rate(0.1).epochs(3).batch_size(8).seed(2);
+  const Matrix<double> Y = deepnet::one_hot(labels, 3), Y_val = deepnet::one_hot(labels_val, 3);
+
+  DeepNet<double> with_y = make(), with_labels = make();
+  const auto expected = with_y.fit(X, Y, options);
+  const auto history = with_labels.fit(X, labels, options);
+  CHECK(same_weights(with_y, with_labels));
+  CHECK(history.cost == expected.cost);
+
+  DeepNet<double> val_y = make(), val_labels = make(), mixed = make();
+  const auto expected_val = val_y.fit(X, Y, X_val, Y_val, options);
+  const auto history_val = val_labels.fit(X, labels, X_val, labels_val, options);
+  mixed.fit(X, Y, X_val, labels_val.cast<int>(), options);
+  CHECK(same_weights(val_y, val_labels));
+  CHECK(same_weights(val_y, mixed));
+  REQUIRE(history_val.epochs.size() == 3);
+  CHECK(history_val.epochs.back().val_cost == expected_val.epochs.back().val_cost);
+  CHECK(history_val.epochs.back().val_accuracy == expected_val.epochs.back().val_accuracy);
+}
+
+TEST_CASE("fit: integer labels out of range or of the wrong shape are named",
+          "[trainer][labels][errors]") {
+  DeepNet<double> net({2, 4}, Activation::ReLU, Activation::Softmax);
+  net.initialize(Init::He, 1);
+  const Matrix<double> X = Matrix<double>::Ones(2, 3);
+  REQUIRE_THROWS_WITH(net.fit(X, (deepnet::Labels(1, 3) << 0, 4, 1).finished()),
+                      "DeepNet::fit: labels(0, 1) is 4, but the Softmax output has n[L] = 4 "
+                      "units: a label must be a class index 0..3");
+  REQUIRE_THROWS_WITH(net.fit(X, deepnet::Labels::Zero(1, 3), X,
+                              (deepnet::Labels(1, 3) << 0, 0, 9).finished(), FitOptions()),
+                      "DeepNet::fit: labels_val(0, 2) is 9, but the Softmax output has n[L] = 4 "
+                      "units: a label must be a class index 0..3");
+  REQUIRE_THROWS_WITH(net.fit(X, deepnet::Labels::Zero(1, 2)),
+                      "DeepNet::fit: labels is 1x2, expected 1x3 (one class index 0..3 per "
+                      "example of X; one-hot targets are a matrix of floating-point numbers)");
+  // X transposed is reported as X, not as labels of the wrong length.
+  REQUIRE_THROWS_WITH(net.fit(Matrix<double>::Ones(3, 2), deepnet::Labels::Zero(1, 3)),
+                      StartsWith("DeepNet::fit: X is 3x2"));
+}
+
 TEST_CASE("EarlyStopping: stops after `patience` observations without improvement",
           "[trainer][early_stopping]") {
   deepnet::EarlyStopping watch(3);

@@ -1,8 +1,9 @@
 /// \file deepnet.hpp
 /// The umbrella header: the network and its training (<deepnet/core.hpp>), saving and loading
 /// models (io/model_file.hpp), NumPy archives (io/npz.hpp), the gradient check, the
-/// hyperparameter search, the learning-curve plots and the data helpers (tools/). The dataset
-/// loaders are included on their own: <deepnet/io/idx.hpp>, <deepnet/io/csv.hpp>.
+/// hyperparameter search, the learning-curve plots, the data helpers and the classification
+/// metrics (tools/). The dataset loaders are included on their own: <deepnet/io/idx.hpp>,
+/// <deepnet/io/csv.hpp>.
 #ifndef DEEPNET_DEEPNET_HPP
 #define DEEPNET_DEEPNET_HPP
 
@@ -12,6 +13,7 @@
 #include "io/npz.hpp"
 #include "tools/data.hpp"
 #include "tools/gradient_check.hpp"
+#include "tools/metrics.hpp"
 #include "tools/plot.hpp"
 #include "tools/search.hpp"
 

@@ -8,6 +8,7 @@
 #include "../detail/gemm.hpp"
 #include "../detail/input.hpp"
 #include "../errors.hpp"
+#include "../tools/data.hpp"
 #include "../training/fit_options.hpp"
 #include "../training/history.hpp"
 #include "../training/optimizer.hpp"
@@ -28,6 +29,7 @@
 #include <ostream>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -393,15 +395,24 @@ class DeepNet {
   /// the chosen optimizer (see FitOptions and trainer.hpp).
   /// \param X n[0] x m inputs (kept as a view during the call; other expressions are
   ///          evaluated once)
-  /// \param Y n[L] x m targets
+  /// \param Y n[L] x m targets; or, for a Softmax output, integer class labels (1 x m of
+  ///          deepnet::Labels or any integer type, each 0..n[L]-1), made one-hot here once
+  ///          before training: the same training, bit for bit, as with
+  ///          `one_hot<Scalar>(labels, n[L])`. Integer labels for a Sigmoid output are its 0/1
+  ///          targets, n[L] x m, as classify returns them.
+  /// \code
+  ///   const auto [X, labels] = deepnet::load_idx_pair<float>(images, label_file);
+  ///   net.fit(deepnet::scale_to_unit(X, 255), labels, options);   // 10 Softmax outputs
+  /// \endcode
   /// \return the cost of every step, and a record of every epoch
-  /// \throws ShapeError, DataError for bad data; ConfigError for bad options;
+  /// \throws ShapeError, DataError for bad data (a label outside 0..n[L]-1 names its column,
+  ///         its value and n[L]); ConfigError for bad options;
   ///         NumericalError if the cost stops being finite
   template <class DerivedX, class DerivedY>
   History fit(const Eigen::MatrixBase<DerivedX>& X, const Eigen::MatrixBase<DerivedY>& Y,
               const FitOptions& options = FitOptions()) {
     const auto& X_ = viewable(X);
-    const auto& Y_ = viewable(Y);
+    const auto& Y_ = targets_of(X, "X", Y, "labels", "DeepNet::fit");
     return Trainer<Scalar>(*this, X_.get(), Y_.get(), options).run();
   }
 
@@ -417,15 +428,15 @@ class DeepNet {
   }
 
   /// As above, evaluating the cost and accuracy on a validation set (X_val, Y_val) after every
-  /// epoch; needed for early stopping.
+  /// epoch; needed for early stopping. Y and Y_val may each be targets or integer labels.
   template <class DerivedX, class DerivedY, class DerivedXv, class DerivedYv>
   History fit(const Eigen::MatrixBase<DerivedX>& X, const Eigen::MatrixBase<DerivedY>& Y,
               const Eigen::MatrixBase<DerivedXv>& X_val, const Eigen::MatrixBase<DerivedYv>& Y_val,
               const FitOptions& options = FitOptions()) {
     const auto& X_ = viewable(X);
-    const auto& Y_ = viewable(Y);
+    const auto& Y_ = targets_of(X, "X", Y, "labels", "DeepNet::fit");
     const auto& Xv = viewable(X_val);
-    const auto& Yv = viewable(Y_val);
+    const auto& Yv = targets_of(X_val, "X_val", Y_val, "labels_val", "DeepNet::fit");
     return Trainer<Scalar>(*this, X_.get(), Y_.get(), Xv.get(), Yv.get(), options).run();
   }
 
@@ -522,6 +533,28 @@ class DeepNet {
     return static_cast<double>(correct) / static_cast<double>(m);
   }
 
+  /// The accuracy against integer labels in the format `classify` returns, chosen by type:
+  /// labels of an integer type (deepnet::Labels, as classify, to_labels and load_idx_labels
+  /// return them) come here, a Matrix of Scalar goes to the overload above. For a Softmax
+  /// output, labels is 1 x m, one class index 0..n[L]-1 per example, and the result is that
+  /// of `accuracy(X, one_hot<Scalar>(labels, n[L]))`: the fraction of columns where
+  /// classify(X) equals labels. For a Sigmoid output, labels is n[L] x m of 0/1, counted as
+  /// the overload above counts Y.
+  /// \code
+  ///   const auto test = deepnet::load_idx_pair<float>(images, label_file);
+  ///   const double a = net.accuracy(deepnet::scale_to_unit(test.X, 255), test.labels);
+  /// \endcode
+  /// \throws ShapeError if a Softmax output's labels are not 1 x m; DataError naming the
+  ///         column and value of the first label outside 0..n[L]-1; otherwise as above
+  template <class Derived,
+            std::enable_if_t<std::is_integral<typename Derived::Scalar>::value, int> = 0>
+  double accuracy(const Eigen::Ref<const Matrix>& X,
+                  const Eigen::MatrixBase<Derived>& labels) const {
+    require_classes("DeepNet::accuracy");
+    const Matrix Y = targets_of(X, "X", labels, "labels", "DeepNet::accuracy").data;
+    return accuracy(X, Y);
+  }
+
  private:
   template <class>
   friend class Trainer;
@@ -546,6 +579,44 @@ class DeepNet {
       return Viewable<Derived>{M.derived()};
     } else {
       return Evaluated{M.template cast<Scalar>()};
+    }
+  }
+
+  // The targets for fit and accuracy: integer labels for a Softmax output become one-hot
+  // columns, once, after their shape (1 x m, m = the columns of X) and their values
+  // (0..n[L]-1) have been checked under their own name; integer 0/1 labels for a Sigmoid
+  // output are converted to Scalar; targets of a floating type stay as they are.
+  template <class DerivedX, class DerivedY>
+  auto targets_of(const Eigen::MatrixBase<DerivedX>& X, const char* x_name,
+                  const Eigen::MatrixBase<DerivedY>& Y, const char* name, const char* where) const {
+    if constexpr (std::is_integral<typename DerivedY::Scalar>::value) {
+      if (layer(L()).activation() != Activation::Softmax) {
+        return Evaluated{Y.template cast<Scalar>()};
+      }
+      // X first: a transposed X would otherwise be reported as labels with the wrong m.
+      detail::expect_inputs(where, x_name, X.rows(), X.cols(), m_dims.front());
+      const Index n_L = m_dims.back();
+      if (Y.rows() != 1 || Y.cols() != X.cols()) {
+        throw ShapeError(where, L(), name, Y.rows(), Y.cols(), 1, X.cols(),
+                         "one class index 0.." + std::to_string(n_L - 1) + " per example of " +
+                             x_name + "; one-hot targets are a matrix of floating-point numbers");
+      }
+      std::string text;
+      for (Index j = 0; j < Y.cols(); ++j) {
+        if (!detail::is_class_index(Y(0, j), n_L, text)) {
+          throw DataError(std::string(where) + ": " + name + "(0, " + std::to_string(j) + ") is " +
+                              text + ", but the Softmax output has n[L] = " + std::to_string(n_L) +
+                              " units: a label must be a class index 0.." + std::to_string(n_L - 1),
+                          name, 0, j);
+        }
+      }
+      return Evaluated{one_hot<Scalar>(Y, n_L)};
+    } else {
+      (void)X;
+      (void)x_name;
+      (void)name;
+      (void)where;
+      return viewable(Y);
     }
   }
 

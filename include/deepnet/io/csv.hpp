@@ -87,6 +87,33 @@ struct CsvData {
   std::vector<std::string> feature_names;
   /// The header's name of the label column; empty when the file has no header.
   std::string label_name;
+
+  /// The label column as class indices, 1 x m of deepnet::Labels: the type that
+  /// `DeepNet::classify`, `to_labels` and the IDX loader return, so that they compare
+  /// directly (`(net.classify(X).array() == data.class_labels().array()).count()`), and the
+  /// integer labels that `DeepNet::fit` and `DeepNet::accuracy` make one-hot for a Softmax
+  /// output.
+  /// \throws DataError naming the column of the first label that is not a whole number, 0 or
+  ///         more and below 2^31 (row j of the file's data is column j)
+  Labels class_labels() const {
+    Labels result(1, labels.cols());
+    for (Index j = 0; j < labels.cols(); ++j) {
+      const Scalar label = labels(0, j);
+      // Below 2^53 (2^24 for float) every whole number is exact; an Index holds it.
+      if (!(label >= Scalar(0) && std::floor(label) == label &&
+            label < static_cast<Scalar>(std::numeric_limits<std::int32_t>::max()))) {
+        throw DataError(
+            "CsvData::class_labels: labels(0, " + std::to_string(j) + ") is " +
+                detail::number_string(label) +
+                ", but a class label must be a whole number, 0 or more and below 2^31 (" +
+                (label_name.empty() ? std::string("the label column") : "column " + label_name) +
+                ", data row " + std::to_string(j) + ")",
+            "labels", 0, j);
+      }
+      result(0, j) = static_cast<Index>(label);
+    }
+    return result;
+  }
 };
 
 namespace detail {

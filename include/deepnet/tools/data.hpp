@@ -116,6 +116,22 @@ inline std::vector<Index> holdout_parts(Index m, double fraction, std::uint64_t 
   return part;
 }
 
+/// Whether `label` is a class index 0..classes-1: a whole number, of any arithmetic type
+/// (NaN and infinity are not); `text` receives it as the messages write it.
+template <class Label>
+bool is_class_index(Label label, Index classes, std::string& text) {
+  static_assert(std::is_arithmetic<Label>::value, "labels must be numbers");
+  if constexpr (std::is_integral<Label>::value) {
+    bool negative = false;
+    if constexpr (std::is_signed<Label>::value) negative = label < 0;
+    text = std::to_string(label);
+    return !negative && static_cast<std::uintmax_t>(label) < static_cast<std::uintmax_t>(classes);
+  } else {
+    text = number_string(label);
+    return label >= Label(0) && label < static_cast<Label>(classes) && std::floor(label) == label;
+  }
+}
+
 template <class Derived>
 void require_floating(const Eigen::MatrixBase<Derived>&) {
   static_assert(std::is_floating_point<typename Derived::Scalar>::value,
@@ -181,22 +197,10 @@ Matrix<Scalar> one_hot(const Eigen::MatrixBase<Derived>& labels, Index classes) 
   }
   const Index m = labels.cols();
   Matrix<Scalar> Y = Matrix<Scalar>::Zero(classes, m);
+  std::string text;
   for (Index j = 0; j < m; ++j) {
     const Label label = labels(0, j);
-    bool valid = false;
-    std::string text;
-    if constexpr (std::is_integral<Label>::value) {
-      bool negative = false;
-      if constexpr (std::is_signed<Label>::value) negative = label < 0;
-      valid =
-          !negative && static_cast<std::uintmax_t>(label) < static_cast<std::uintmax_t>(classes);
-      text = std::to_string(label);
-    } else {
-      valid =
-          label >= Label(0) && label < static_cast<Label>(classes) && std::floor(label) == label;
-      text = detail::number_string(label);
-    }
-    if (!valid) {
+    if (!detail::is_class_index(label, classes, text)) {
       throw DataError("one_hot: labels(0, " + std::to_string(j) + ") is " + text +
                           ", but a label must be a class index 0.." + std::to_string(classes - 1) +
                           " (classes = " + std::to_string(classes) + ")",
@@ -205,6 +209,48 @@ Matrix<Scalar> one_hot(const Eigen::MatrixBase<Derived>& labels, Index classes) 
     Y(static_cast<Index>(label), j) = Scalar(1);
   }
   return Y;
+}
+
+/// The inverse of `one_hot`: the class of each column of A, the row of its largest entry, as a
+/// 1 x m row of deepnet::Labels, the type that `DeepNet::classify` and the IDX loader return,
+/// so the three compare directly (`(to_labels(Y).array() == labels.array()).count()`).
+/// A is n x m with n >= 2: one-hot columns (`to_labels(one_hot(labels, K)) == labels`), or
+/// class scores such as the probabilities of a Softmax output (NumPy's `argmax(A, axis=0)`).
+/// A tie goes to the lowest row, as in NumPy.
+/// \code
+///   const deepnet::Labels truth = deepnet::to_labels(Y_test);   // 10 x m one-hot -> 1 x m
+///   const deepnet::Labels predicted = net.classify(X_test);
+///   const auto right = (predicted.array() == truth.array()).count();
+/// \endcode
+/// 	hrows ShapeError when A has fewer than two rows (every column's largest entry would be
+///         row 0: a single Sigmoid output is thresholded by `classify`, and a row of class
+///         indices is labels already); DataError naming the first NaN entry
+template <class Derived>
+Labels to_labels(const Eigen::MatrixBase<Derived>& A) {
+  static_assert(std::is_arithmetic<typename Derived::Scalar>::value, "A must hold numbers");
+  if (A.rows() < 2) {
+    throw ShapeError("to_labels", 0, "A", A.rows(), A.cols(), 2, A.cols(),
+                     "at least two rows, one per class: with one row every class would be 0; "
+                     "a single Sigmoid output is thresholded by DeepNet::classify, and a row of "
+                     "class indices is labels already");
+  }
+  Labels labels(1, A.cols());
+  for (Index j = 0; j < A.cols(); ++j) {
+    Index best = 0;
+    for (Index i = 0; i < A.rows(); ++i) {
+      const auto value = A(i, j);
+      if constexpr (std::is_floating_point<typename Derived::Scalar>::value) {
+        if (std::isnan(value)) {
+          throw DataError("to_labels: A(" + std::to_string(i) + ", " + std::to_string(j) +
+                              ") is nan; a column with NaN has no largest entry",
+                          "A", i, j);
+        }
+      }
+      if (value > A(best, j)) best = i;  // strictly greater: a tie keeps the lower row
+    }
+    labels(0, j) = best;
+  }
+  return labels;
 }
 
 /// Maps the values low..high of X linearly onto to_low..to_high (by default 0..1):

@@ -1,5 +1,5 @@
 // Tests for data.hpp: one_hot, scale and scale_to_unit, standardize (statistics of the training
-// set applied to another set), and the split that search.hpp uses too.
+// set applied to another set), the split that search.hpp uses too, and the stratified split.
 #include "support/test_support.hpp"
 
 #include <deepnet/core/deep_net.hpp>
@@ -7,12 +7,14 @@
 #include <deepnet/tools/data.hpp>
 #include <deepnet/tools/search.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 using deepnet::ConfigError;
 using deepnet::DataError;
@@ -194,4 +196,109 @@ TEST_CASE("split lives in data.hpp and search.hpp uses the same one", "[data]") 
   const auto again =
       deepnet::split(X, labels.cast<double>(), validation.fraction(), validation.seed());
   CHECK(again.X_val == X_val);
+}
+
+namespace {
+
+// Labels sorted by class, the hardest case for a split that does not stratify: 50 examples of
+// class 0, 30 of class 1, 7 of class 2 and 3 of class 3 (m = 90). Column j of X holds j.
+struct SortedClasses {
+  Matrix<double> X;
+  Labels labels;
+  SortedClasses() : X(2, 90), labels(1, 90) {
+    const Index sizes[] = {50, 30, 7, 3};
+    Index j = 0;
+    for (Index c = 0; c < 4; ++c) {
+      for (Index k = 0; k < sizes[c]; ++k, ++j) {
+        labels(0, j) = c;
+        X.col(j).setConstant(static_cast<double>(j));
+      }
+    }
+  }
+};
+
+}  // namespace
+
+TEST_CASE("stratified_split: each class keeps its share of both parts", "[data][stratified]") {
+  const SortedClasses data;
+  deepnet::SplitIndices parts;
+  const auto split = deepnet::stratified_split(data.X, data.labels, 0.2, 7, &parts);
+  // round(0.2 x 90) = 18 held out. Exact shares 0.2 x {50, 30, 7, 3} = {10, 6, 1.4, 0.6}:
+  // rounded down {10, 6, 1, 0} = 17, and the one left goes to the largest remainder, class 3.
+  const Index expected_val[] = {10, 6, 1, 1};
+  const Index sizes[] = {50, 30, 7, 3};
+  REQUIRE(split.X_val.cols() == 18);
+  REQUIRE(split.X_train.cols() == 72);
+  for (Index c = 0; c < 4; ++c) {
+    const Index in_val = (split.Y_val.array() == static_cast<double>(c)).count();
+    const Index in_train = (split.Y_train.array() == static_cast<double>(c)).count();
+    CHECK(in_val == expected_val[c]);
+    CHECK(in_train == sizes[c] - expected_val[c]);
+    CHECK(std::fabs(static_cast<double>(in_val) - 0.2 * static_cast<double>(sizes[c])) < 1.0);
+  }
+
+  // The indices: increasing, disjoint, together 0..89, and the columns of each part.
+  REQUIRE(parts.val.size() == 18);
+  REQUIRE(parts.train.size() == 72);
+  std::vector<int> seen(90, 0);
+  for (const std::vector<Index>* part : {&parts.train, &parts.val}) {
+    for (std::size_t k = 0; k < part->size(); ++k) {
+      ++seen[static_cast<std::size_t>((*part)[k])];
+      if (k > 0) CHECK((*part)[k - 1] < (*part)[k]);
+    }
+  }
+  CHECK(std::count(seen.begin(), seen.end(), 1) == 90);
+  for (std::size_t k = 0; k < parts.val.size(); ++k) {
+    CHECK(split.X_val(0, static_cast<Index>(k)) == static_cast<double>(parts.val[k]));
+    CHECK(split.Y_val(0, static_cast<Index>(k)) ==
+          static_cast<double>(data.labels(0, parts.val[k])));
+  }
+  for (std::size_t k = 0; k < parts.train.size(); ++k)
+    CHECK(split.X_train(0, static_cast<Index>(k)) == static_cast<double>(parts.train[k]));
+
+  // Deterministic for a seed; one-hot columns give the classes the labels give.
+  const deepnet::SplitIndices again = deepnet::stratified_split_indices(data.labels, 0.2, 7);
+  CHECK(again.val == parts.val);
+  CHECK(again.train == parts.train);
+  const Matrix<double> Y = deepnet::one_hot(data.labels, 4);
+  CHECK(deepnet::stratified_split_indices(Y, 0.2, 7).val == parts.val);
+  const auto one_hot_split = deepnet::stratified_split(data.X, Y, 0.2, 7);
+  CHECK(one_hot_split.X_val == split.X_val);
+  CHECK(one_hot_split.Y_val.rows() == 4);
+  CHECK(deepnet::stratified_split_indices(data.labels, 0.2, 8).val != parts.val);
+}
+
+TEST_CASE("split_indices: the examples split holds out", "[data][stratified]") {
+  const SortedClasses data;
+  const deepnet::SplitIndices parts = deepnet::split_indices(90, 0.2, 3);
+  const auto split = deepnet::split(data.X, data.labels, 0.2, 3);
+  REQUIRE(parts.val.size() == 18);
+  REQUIRE(parts.train.size() == 72);
+  for (std::size_t k = 0; k < parts.val.size(); ++k)
+    CHECK(split.X_val(0, static_cast<Index>(k)) == static_cast<double>(parts.val[k]));
+  for (std::size_t k = 0; k < parts.train.size(); ++k)
+    CHECK(split.X_train(0, static_cast<Index>(k)) == static_cast<double>(parts.train[k]));
+}
+
+TEST_CASE("stratified_split: labels that are not classes, fractions that leave a part empty",
+          "[data][stratified][errors]") {
+  const SortedClasses data;
+  Matrix<double> Y = deepnet::one_hot(data.labels, 4);
+  Y(1, 5) = 1;  // column 5: two classes
+  REQUIRE_THROWS_AS(deepnet::stratified_split(data.X, Y, 0.2, 1), DataError);
+  REQUIRE_THROWS_WITH(deepnet::stratified_split(data.X, Y, 0.2, 1),
+                      "stratified_split: column 5 of Y is not one-hot (one 1, the rest 0); "
+                      "stratifying needs one class per example: one-hot columns, or a row of "
+                      "labels");
+  Matrix<double> targets = data.labels.cast<double>();
+  targets(0, 3) = 0.5;
+  REQUIRE_THROWS_WITH(deepnet::stratified_split_indices(targets, 0.2, 1),
+                      "stratified_split: Y(0, 3) is 0.5, not a class label; stratifying needs one "
+                      "whole-number label per example, or one-hot columns");
+  REQUIRE_THROWS_AS(deepnet::stratified_split_indices(data.labels, 0.0, 1), ConfigError);
+  REQUIRE_THROWS_WITH(deepnet::stratified_split_indices(data.labels, 0.005, 1),
+                      "stratified_split: fraction 0.005 of m = 90 examples holds out 0; both the "
+                      "training and the validation part need at least one example");
+  REQUIRE_THROWS_AS(deepnet::stratified_split(data.X.leftCols(89), data.labels, 0.2, 1),
+                    ShapeError);
 }

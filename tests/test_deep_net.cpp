@@ -690,3 +690,54 @@ TEST_CASE("fit and update refuse a network that was never initialised, whose wei
         as_float.fit(data.X.cast<float>(), data.Y.cast<float>(), FitOptions().iterations(2)));
   }
 }
+
+TEST_CASE("summary: one row per layer, with the parameter counts and bytes",
+          "[deep_net][summary]") {
+  // layer_dims {3, 4, 2, 1}, dropout on layer 1, batch normalisation on layer 2. By hand:
+  //   layer 1: W 4 x 3 = 12, b 4                    -> 16
+  //   layer 2: W 2 x 4 = 8, gamma 2, beta 2         -> 12 (b unused); running mean, var: 4
+  //   layer 3: W 1 x 2 = 2, b 1                     -> 3
+  // trainable 16 + 12 + 3 = 31, buffers 4, bytes (31 + 4) x 8 = 280.
+  // Column widths are those of the headers ("activation" 10, "output shape" 12, "W shape" 7,
+  // "parameters" 10, "keep_prob" 9, "batch norm" 10), two spaces apart: the rules are
+  // 1 + 5 + 10 + 12 + 7 + 10 + 9 + 10 + 7 x 2 = 78 characters.
+  DeepNet<double> net({3, 4, 2, 1});
+  net.set_keep_prob(1, 0.8);
+  net.set_batch_norm(2);
+  const std::string expected =
+      "DeepNet<double>: L = 3 layers, n[0] = 3 inputs, loss BinaryCrossEntropy\n"
+      "l  units  activation  output shape  W shape  parameters  keep_prob  batch norm\n" +
+      std::string(78, '-') +
+      "\n"
+      "1  4      ReLU        4 x m         4 x 3    16          0.8        -\n"
+      "2  2      ReLU        2 x m         2 x 4    12          -          yes\n"
+      "3  1      Sigmoid     1 x m         1 x 2    3           -          -\n" +
+      std::string(78, '=') +
+      "\n"
+      "Trainable parameters: 31\n"
+      "Buffers (running statistics): 4\n"
+      "Bytes: 280 (35 scalars of 8 bytes)\n";
+  CHECK(net.summary() == expected);
+  std::ostringstream out;
+  net.summary(out);
+  CHECK(out.str() == expected);
+}
+
+TEST_CASE("summary: the course's network in float, counts grouped by thousands",
+          "[deep_net][summary]") {
+  // {12288, 20, 7, 5, 1}: 12288 x 20 + 20 = 245,780; 20 x 7 + 7 = 147; 7 x 5 + 5 = 40;
+  // 5 x 1 + 1 = 6; in all 245,973 parameters of 4 bytes, 983,892 bytes. No dropout and no
+  // batch normalisation: no columns for them.
+  DeepNet<float> net({12288, 20, 7, 5, 1});
+  net.set_l2(0.7);
+  const std::string text = net.summary();
+  CHECK_THAT(text, StartsWith("DeepNet<float>: L = 4 layers, n[0] = 12288 inputs, loss "
+                              "BinaryCrossEntropy, L2 lambda 0.7\n"
+                              "l  units  activation  output shape  W shape     parameters\n"));
+  CHECK_THAT(text, Contains("\n1  20     ReLU        20 x m        20 x 12288  245,780\n"));
+  CHECK_THAT(text, Contains("\n4  1      Sigmoid     1 x m         1 x 5       6\n"));
+  CHECK_THAT(text, Contains("Trainable parameters: 245,973\n"
+                            "Buffers (running statistics): 0\n"
+                            "Bytes: 983,892 (245,973 scalars of 4 bytes)\n"));
+  CHECK(text.find("keep_prob") == std::string::npos);
+}

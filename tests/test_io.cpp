@@ -8,15 +8,18 @@
 #include "support/temp_dir.hpp"
 #include "support/test_support.hpp"
 
+#include <deepnet/core/random.hpp>
 #include <deepnet/detail/crc32.hpp>
 #include <deepnet/io/csv.hpp>
 #include <deepnet/io/idx.hpp>
 
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <system_error>
@@ -861,4 +864,113 @@ TEST_CASE("CSV: load_csv reads files, with the file's name in the messages", "[i
   });
   CHECK(std::string(e.what()) ==
         "stdin: line 2: the text goes beyond 6 bytes, the limit (LoadLimits::max_bytes)");
+}
+
+namespace {
+
+// True when a and b hold the same bits, entry by entry (-0 is not 0, every NaN its own).
+template <class Scalar>
+bool csv_same_bits(const Matrix<Scalar>& a, const Matrix<Scalar>& b) {
+  return a.rows() == b.rows() && a.cols() == b.cols() &&
+         std::memcmp(a.data(), b.data(), sizeof(Scalar) * static_cast<std::size_t>(a.size())) == 0;
+}
+
+// A 3 x m matrix of values of every magnitude, with the awkward ones in its first columns:
+// 0.1 (no exact binary form), -0, the smallest subnormal, the largest and smallest normal
+// numbers, 1/3.
+template <class Scalar>
+Matrix<Scalar> csv_awkward_values(Index m) {
+  using limits = std::numeric_limits<Scalar>;
+  deepnet::Random random(31);
+  Matrix<Scalar> M(3, m);
+  for (Index j = 0; j < m; ++j) {
+    for (Index i = 0; i < 3; ++i) {
+      const double exponent = std::floor(random.uniform() * 60.0) - 30.0;
+      M(i, j) = static_cast<Scalar>(random.normal() * std::pow(10.0, exponent));
+    }
+  }
+  M.col(0) << Scalar(0.1), -Scalar(0), limits::denorm_min();
+  M.col(1) << limits::max(), limits::min(), Scalar(1) / Scalar(3);
+  M.col(2) << -limits::max(), Scalar(-2.5e-30), Scalar(12345678);
+  return M;
+}
+
+template <class Scalar>
+void csv_check_round_trip(const TempDir& dir) {
+  const Matrix<Scalar> M = csv_awkward_values<Scalar>(200);
+  const std::string path = dir / "round_trip.csv";
+  deepnet::write_csv(path, M);
+  // load_csv takes the last column of the file (the last row of M) as the labels.
+  const auto data = deepnet::load_csv<Scalar>(path, CsvOptions().header(CsvHeader::Absent));
+  CHECK(csv_same_bits<Scalar>(data.X, M.topRows(2)));
+  CHECK(csv_same_bits<Scalar>(data.labels, M.bottomRows(1)));
+  CHECK(dir.entries() == std::vector<std::string>{"round_trip.csv"});  // no temporary left
+}
+
+}  // namespace
+
+TEST_CASE("CSV: write_csv then load_csv gives the same values, bit for bit", "[io][csv][write]") {
+  TempDir dir;
+  csv_check_round_trip<double>(dir);
+  csv_check_round_trip<float>(dir);
+}
+
+TEST_CASE("CSV: write_csv writes one row per example, with a header and a delimiter",
+          "[io][csv][write]") {
+  // Two features (rows x: 1.5, -2 and y: 0.25, 3) of two examples (columns): the file's rows
+  // are the columns, (1.5, 0.25) and (-2, 3).
+  const Matrix<double> M = (Matrix<double>(2, 2) << 1.5, -2, 0.25, 3).finished();
+  std::ostringstream plain;
+  deepnet::write_csv(plain, M);
+  CHECK(plain.str() == "1.5,0.25\n-2,3\n");
+
+  // A name that holds the delimiter, or a quote, is quoted (quotes doubled).
+  std::ostringstream named;
+  deepnet::write_csv(named, M, deepnet::CsvWriteOptions().delimiter(';').header({"x", "a;b"}));
+  CHECK(named.str() == "x;\"a;b\"\n1.5;0.25\n-2;3\n");
+  std::istringstream in(named.str());
+  const auto data = deepnet::read_csv<double>(in, "named", CsvOptions().delimiter(';'));
+  CHECK(data.feature_names == std::vector<std::string>{"x"});
+  CHECK(data.label_name == "a;b");
+  CHECK(data.X == M.topRows(1));          // x
+  CHECK(data.labels == M.bottomRows(1));  // the last column of the file
+
+  std::ostringstream quoted;
+  deepnet::write_csv(quoted, M, deepnet::CsvWriteOptions().header({"say \"hi\"", " y"}));
+  CHECK(quoted.str() == "\"say \"\"hi\"\"\",\" y\"\n1.5,0.25\n-2,3\n");
+
+  // Labels as the IDX loader returns them (integers), tab-separated.
+  std::ostringstream labels;
+  deepnet::write_csv(labels, (Labels(1, 3) << 7, 0, 12).finished(),
+                     deepnet::CsvWriteOptions().delimiter('\t'));
+  CHECK(labels.str() == "7\n0\n12\n");
+}
+
+TEST_CASE("CSV: write_csv refuses what load_csv could not read, and names an unwritable path",
+          "[io][csv][write][errors]") {
+  TempDir dir;
+  Matrix<double> M = Matrix<double>::Zero(2, 3);
+  const std::string missing = dir / "no-such-directory/out.csv";
+  try {
+    deepnet::write_csv(missing, M);
+    FAIL("write_csv wrote into a directory that does not exist");
+  } catch (const std::system_error& e) {
+    CHECK_THAT(e.what(), StartsWith("write_csv: cannot save " + missing + ": "));
+    CHECK(e.code() == std::errc::no_such_file_or_directory);
+  }
+  CHECK(dir.entries().empty());
+
+  std::ostringstream out;
+  M(1, 2) = std::numeric_limits<double>::quiet_NaN();
+  REQUIRE_THROWS_WITH(deepnet::write_csv(out, M),
+                      "write_csv: the matrix's entry (1, 2) is nan; load_csv reads finite "
+                      "numbers only");
+  M(1, 2) = 0;
+  REQUIRE_THROWS_WITH(deepnet::write_csv(out, M, deepnet::CsvWriteOptions().header({"a"})),
+                      "write_csv: the header has 1 name and the matrix 2 rows; give one name "
+                      "per row of the matrix (a column of the file)");
+  REQUIRE_THROWS_WITH(deepnet::write_csv(out, M, deepnet::CsvWriteOptions().delimiter('.')),
+                      Contains("the delimiter '.' cannot separate numbers"));
+  REQUIRE_THROWS_WITH(deepnet::write_csv(out, Matrix<double>(0, 3)), Contains("no rows (n = 0)"));
+  CHECK(out.str().empty());  // nothing written for a refused matrix
 }

@@ -157,6 +157,37 @@ TEST_CASE("no allocation: a whole epoch of shuffled mini-batches with Adam, drop
   CHECK(allocations_during([&] { (void)trainer.run_epoch(); }) == 0);
 }
 
+TEST_CASE("no allocation: validation_split views X and Y and allocates nothing after an epoch",
+          "[no_malloc][trainer][validation]") {
+  DeepNet<float> net({784, 64, 10}, Activation::ReLU, Activation::Softmax);
+  net.initialize(Init::He, 8);
+  const Index m = 200;  // fraction 0.2: the last 40 columns validate, 160 train
+  const Matrix<float> X = Matrix<float>::Random(784, m);
+  const Matrix<float> Y = one_hot<float>(10, m);
+  const auto options = deepnet::FitOptions()
+                           .learning_rate(0.001)
+                           .epochs(3)
+                           .batch_size(64)
+                           .optimizer(deepnet::OptimizerSettings::adam())
+                           .early_stopping(10);
+  // Building the trainer allocates what it would for column blocks given explicitly: the
+  // split copies no data (a copy of X's 40 validation columns would be one more allocation).
+  const auto constructing = [&](auto&&... data) {
+    const long before = deepnet_test::allocation_count();
+    { deepnet::Trainer<float> trainer(net, data...); }
+    return deepnet_test::allocation_count() - before;
+  };
+  const auto given =
+      constructing(X.leftCols(160), Y.leftCols(160), X.rightCols(40), Y.rightCols(40), options);
+  CHECK(constructing(X, Y, deepnet::FitOptions(options).validation_split(0.2)) == given);
+
+  deepnet::Trainer<float> trainer(net, X, Y, deepnet::FitOptions(options).validation_split(0.2));
+  CHECK(trainer.batches() == 3);  // 160 training examples in batches of 64, 64, 32
+  (void)trainer.run_epoch();      // warm-up: caches, optimizer state, validation buffers
+  CHECK(allocations_during([&] { (void)trainer.run_epoch(); }) == 0);
+  CHECK(trainer.history().epochs.back().val_cost > 0.0);
+}
+
 TEST_CASE("no allocation: prediction into a workspace", "[no_malloc][predict]") {
   DeepNet<float> net({784, 256, 128, 10}, Activation::ReLU, Activation::Softmax);
   net.initialize(Init::He, 7);

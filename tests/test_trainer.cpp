@@ -207,6 +207,67 @@ TEST_CASE("fit: records validation cost and accuracy after every epoch", "[train
   CHECK(last.val_accuracy == net.accuracy(validation.X, validation.Y));
 }
 
+TEST_CASE("fit: validation_split holds out the last columns, as an explicit validation set",
+          "[trainer][validation]") {
+  // m = 40 and fraction 0.25: round(10) = 10 examples held out, the last ten columns; the
+  // same run with X.leftCols(30) for training and X.rightCols(10) for validation must give
+  // the same history and weights, bit for bit (shuffling covers the first 30 only).
+  const Blobs data(3, 40, 21);
+  const FitOptions options =
+      FitOptions().learning_rate(0.2).epochs(12).batch_size(8).seed(5).early_stopping(2).min_delta(
+          0.01);
+  DeepNet<double> split_net = fresh_net(3);
+  const auto split = split_net.fit(data.X, data.Y, FitOptions(options).validation_split(0.25));
+  const Matrix<double> X_train = data.X.leftCols(30), Y_train = data.Y.leftCols(30);
+  const Matrix<double> X_val = data.X.rightCols(10), Y_val = data.Y.rightCols(10);
+  DeepNet<double> explicit_net = fresh_net(3);
+  const auto given = explicit_net.fit(X_train, Y_train, X_val, Y_val, options);
+
+  REQUIRE(split.epochs.size() == given.epochs.size());
+  CHECK(split.cost.size() == given.cost.size());
+  CHECK(split.cost.size() == split.epochs.size() * 4);  // 30 examples: batches 8, 8, 8, 6
+  for (std::size_t e = 0; e < split.epochs.size(); ++e) {
+    CHECK(split.epochs[e].cost == given.epochs[e].cost);
+    CHECK(split.epochs[e].val_cost == given.epochs[e].val_cost);
+    CHECK(split.epochs[e].val_accuracy == given.epochs[e].val_accuracy);
+  }
+  CHECK(split.best_epoch == given.best_epoch);
+  CHECK(split.stopped_early == given.stopped_early);
+  CHECK(same_weights(split_net, explicit_net));
+  // The validation cost is that of the last ten columns.
+  CHECK(std::isfinite(split.epochs.back().val_cost));
+}
+
+TEST_CASE("fit: validation_split refuses fractions that leave a part empty",
+          "[trainer][validation][errors]") {
+  const Blobs data(3, 10, 22), validation(3, 5, 23);
+  DeepNet<double> net = fresh_net();
+  const auto fit_with = [&](double fraction) {
+    return net.fit(data.X, data.Y, FitOptions().epochs(1).validation_split(fraction));
+  };
+  REQUIRE_THROWS_WITH(fit_with(1.0),
+                      "DeepNet::fit: validation_split is the share of the examples "
+                      "held out for validation and must be in [0, 1), got 1");
+  REQUIRE_THROWS_WITH(fit_with(-0.1), Contains("must be in [0, 1), got -0.1"));
+  REQUIRE_THROWS_WITH(fit_with(std::nan("")), Contains("must be in [0, 1), got nan"));
+  // m = 10: 0.04 * 10 = 0.4 rounds to 0 held out; 0.96 * 10 = 9.6 rounds to all 10.
+  REQUIRE_THROWS_WITH(fit_with(0.04),
+                      "DeepNet::fit: validation_split 0.04 of m = 10 examples holds out 0; both "
+                      "the training and the validation part need at least one example (choose "
+                      "another fraction, or give more examples)");
+  REQUIRE_THROWS_WITH(fit_with(0.96), Contains("validation_split 0.96 of m = 10 examples holds "
+                                               "out 10"));
+  REQUIRE_THROWS_WITH(net.fit(data.X, data.Y, validation.X, validation.Y,
+                              FitOptions().epochs(1).validation_split(0.2)),
+                      "DeepNet::fit: validation_split 0.2 and an explicit validation set "
+                      "(X_val, Y_val) both give a validation set; use one of them");
+  // 0.05 * 10 = 0.5 rounds up to one example; early stopping then has its validation set.
+  const auto history =
+      net.fit(data.X, data.Y, FitOptions().epochs(2).validation_split(0.05).early_stopping(5));
+  CHECK(history.epochs.size() == 2);
+  CHECK(std::isfinite(history.epochs.back().val_cost));
+}
+
 TEST_CASE("fit: accuracy counts examples with all outputs right, as DeepNet::accuracy does",
           "[trainer][history]") {
   // Three sigmoid outputs, A = sigmoid(10 x - 5): output i is on exactly when x_i > 0.5.

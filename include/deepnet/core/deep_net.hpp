@@ -27,6 +27,7 @@
 #include <cstdio>
 #include <limits>
 #include <ostream>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -423,7 +424,7 @@ class DeepNet {
   History fit(const Eigen::MatrixBase<DerivedX>& X, const Eigen::MatrixBase<DerivedY>& Y,
               const FitOptions& options, Optimizer<Scalar>& optimizer) {
     const auto& X_ = viewable(X);
-    const auto& Y_ = viewable(Y);
+    const auto& Y_ = targets_of(X, "X", Y, "labels", "DeepNet::fit");
     return Trainer<Scalar>(*this, X_.get(), Y_.get(), options, optimizer).run();
   }
 
@@ -446,9 +447,9 @@ class DeepNet {
               const Eigen::MatrixBase<DerivedXv>& X_val, const Eigen::MatrixBase<DerivedYv>& Y_val,
               const FitOptions& options, Optimizer<Scalar>& optimizer) {
     const auto& X_ = viewable(X);
-    const auto& Y_ = viewable(Y);
+    const auto& Y_ = targets_of(X, "X", Y, "labels", "DeepNet::fit");
     const auto& Xv = viewable(X_val);
-    const auto& Yv = viewable(Y_val);
+    const auto& Yv = targets_of(X_val, "X_val", Y_val, "labels_val", "DeepNet::fit");
     return Trainer<Scalar>(*this, X_.get(), Y_.get(), Xv.get(), Yv.get(), options, optimizer).run();
   }
 
@@ -555,6 +556,90 @@ class DeepNet {
     return accuracy(X, Y);
   }
 
+  /// A table of the network, one row per layer l = 1..L, as Keras's model.summary() prints
+  /// it: n[l] (units), g[l] (activation), the output shape n[l] x m, the shape of W[l], the
+  /// trainable parameters (W and b: n[l] n[l-1] + n[l]; with batch normalisation W, gamma and
+  /// beta: n[l] n[l-1] + 2 n[l], b being unused), and, when some layer uses them, keep_prob
+  /// and batch normalisation ("-" where off). Then the totals: trainable parameters, buffers
+  /// (batch normalisation's running mean and variance, 2 n[l] per layer), and the bytes both
+  /// take, sizeof(Scalar) each. Numbers of 1,000 and more are grouped by thousands.
+  /// \code
+  ///   std::cout << net.summary();
+  ///   // DeepNet<double>: L = 2 layers, n[0] = 3 inputs, loss BinaryCrossEntropy
+  ///   // l  units  activation  output shape  W shape  parameters
+  ///   // -------------------------------------------------------
+  ///   // 1  4      ReLU        4 x m         4 x 3    16
+  ///   // 2  1      Sigmoid     1 x m         1 x 4    5
+  ///   // =======================================================
+  ///   // Trainable parameters: 21
+  ///   // Buffers (running statistics): 0
+  ///   // Bytes: 168 (21 scalars of 8 bytes)
+  /// \endcode
+  std::string summary() const {
+    std::ostringstream out;
+    summary(out);
+    return out.str();
+  }
+
+  /// Writes `summary()` to `out`.
+  void summary(std::ostream& out) const {
+    bool dropout = false, batch_norm = false;
+    for (const LayerType& current : m_layers) {
+      dropout = dropout || current.keep_prob() != 1.0;
+      batch_norm = batch_norm || current.has_batch_norm();
+    }
+    std::vector<std::vector<std::string>> rows;
+    rows.push_back({"l", "units", "activation", "output shape", "W shape", "parameters"});
+    if (dropout) rows.back().push_back("keep_prob");
+    if (batch_norm) rows.back().push_back("batch norm");
+    Index trainable = 0, buffers = 0;
+    for (Index l = 1; l <= L(); ++l) {
+      const LayerType& current = layer(l);
+      const Index n = current.units(), n_prev = current.inputs();
+      const Index count = n * n_prev + (current.has_batch_norm() ? 2 * n : n);
+      trainable += count;
+      if (current.has_batch_norm()) buffers += 2 * n;
+      rows.push_back({std::to_string(l), std::to_string(n), to_string(current.activation()),
+                      std::to_string(n) + " x m",
+                      std::to_string(n) + " x " + std::to_string(n_prev), grouped(count)});
+      if (dropout) {
+        rows.back().push_back(current.keep_prob() != 1.0
+                                  ? detail::number_string(current.keep_prob())
+                                  : std::string("-"));
+      }
+      if (batch_norm) rows.back().push_back(current.has_batch_norm() ? "yes" : "-");
+    }
+    std::vector<std::size_t> widths(rows.front().size(), 0);
+    for (const auto& row : rows) {
+      for (std::size_t c = 0; c < row.size(); ++c)
+        widths[c] = std::max(widths[c], row[c].size());
+    }
+    std::size_t total_width = 0;
+    for (std::size_t c = 0; c < widths.size(); ++c)
+      total_width += widths[c] + (c > 0 ? 2 : 0);
+
+    out << "DeepNet<" << scalar_name() << ">: L = " << L() << (L() == 1 ? " layer" : " layers")
+        << ", n[0] = " << m_dims.front() << (m_dims.front() == 1 ? " input" : " inputs")
+        << ", loss " << to_string(m_loss);
+    if (m_l2 != 0.0) out << ", L2 lambda " << detail::number_string(m_l2);
+    out << '\n';
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+      std::string line;
+      for (std::size_t c = 0; c < rows[r].size(); ++c) {
+        if (c > 0) line += "  ";
+        line += rows[r][c];
+        if (c + 1 < rows[r].size()) line.append(widths[c] - rows[r][c].size(), ' ');
+      }
+      out << line << '\n';
+      if (r == 0) out << std::string(total_width, '-') << '\n';
+    }
+    out << std::string(total_width, '=') << '\n';
+    out << "Trainable parameters: " << grouped(trainable) << '\n';
+    out << "Buffers (running statistics): " << grouped(buffers) << '\n';
+    out << "Bytes: " << grouped((trainable + buffers) * Index(sizeof(Scalar))) << " ("
+        << grouped(trainable + buffers) << " scalars of " << sizeof(Scalar) << " bytes)\n";
+  }
+
  private:
   template <class>
   friend class Trainer;
@@ -618,6 +703,22 @@ class DeepNet {
       (void)where;
       return viewable(Y);
     }
+  }
+
+  // "245,760": a count grouped by thousands, for summary.
+  static std::string grouped(Index count) {
+    std::string digits = std::to_string(count), result;
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+      if (i > 0 && (digits.size() - i) % 3 == 0) result += ',';
+      result += digits[i];
+    }
+    return result;
+  }
+
+  static const char* scalar_name() {
+    if (std::is_same<Scalar, float>::value) return "float";
+    if (std::is_same<Scalar, double>::value) return "double";
+    return "long double";
   }
 
   static std::vector<Activation> activations_for(const std::vector<Index>& layer_dims,

@@ -1,7 +1,8 @@
 /// \file tools/data.hpp
 /// Getting data ready for a network, in the layout of the notes (one column per example):
 /// one-hot targets from class labels, scaling from a known range, standardisation with the
-/// statistics of the training set, and a seeded train/validation split.
+/// statistics of the training set, and seeded train/validation splits (stratified by class, or
+/// not), with the indices of their parts when asked.
 ///
 /// \code
 ///   auto [X, labels] = deepnet::load_idx_pair<float>(images_path, labels_path);  // io/idx.hpp
@@ -19,9 +20,11 @@
 #include "../core/random.hpp"
 #include "../errors.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <numeric>
 #include <stdexcept>
 #include <string>
@@ -160,7 +163,8 @@ void require_finite(const Eigen::MatrixBase<Derived>& X, const char* where) {
 /// round(fraction * m) examples, chosen with `seed`, go to validation and the rest to training.
 /// Column j of X stays with column j of Y, and each part keeps the examples' original order.
 /// Y may be targets or a row of labels; it is converted to the scalar type of X.
-/// Not stratified: with few examples, a class can be rarer in one part than in the other.
+/// Not stratified: with few examples, a class can be rarer in one part than in the other (see
+/// `stratified_split`).
 /// \code
 ///   auto [X_train, Y_train, X_val, Y_val] = deepnet::split(X, Y, 0.2, 1);
 /// \endcode
@@ -173,6 +177,149 @@ Split<typename DerivedX::Scalar> split(const Eigen::MatrixBase<DerivedX>& X,
   using Scalar = typename DerivedX::Scalar;
   detail::require_paired(X, Y, "split");
   return detail::split_by<Scalar>(X, Y, detail::holdout_parts(X.cols(), fraction, seed), 1);
+}
+
+/// The examples (column indices of X and Y) of each part of a split, in increasing order:
+/// together they are 0..m-1, each once.
+struct SplitIndices {
+  std::vector<Index> train;  ///< the columns that went to the training part
+  std::vector<Index> val;    ///< the columns held out for validation
+};
+
+namespace detail {
+
+// The class of every example of Y: the value of a row of labels (1 x m whole numbers, as
+// one_hot takes them, 0/1 for a binary classifier), or the row of the 1 of a one-hot column.
+template <class Derived>
+std::vector<Index> classes_of(const Eigen::MatrixBase<Derived>& Y, const char* where) {
+  using Value = typename Derived::Scalar;
+  std::vector<Index> classes(static_cast<std::size_t>(Y.cols()));
+  for (Index j = 0; j < Y.cols(); ++j) {
+    Index found = -1;
+    if (Y.rows() == 1) {
+      const auto y = static_cast<double>(Y(0, j));
+      if (!(std::isfinite(y) && std::floor(y) == y && std::fabs(y) < 9.0e15)) {
+        throw DataError(std::string(where) + ": Y(0, " + std::to_string(j) + ") is " +
+                            number_string(Y(0, j)) +
+                            ", not a class label; stratifying needs one whole-number label per "
+                            "example, or one-hot columns",
+                        "Y", 0, j);
+      }
+      found = static_cast<Index>(y);
+    } else {
+      bool one_hot = true;
+      for (Index i = 0; i < Y.rows() && one_hot; ++i) {
+        if (Y(i, j) == Value(1) && found < 0) {
+          found = i;
+        } else if (Y(i, j) != Value(0)) {
+          one_hot = false;
+        }
+      }
+      if (!one_hot || found < 0) {
+        throw DataError(std::string(where) + ": column " + std::to_string(j) +
+                            " of Y is not one-hot (one 1, the rest 0); stratifying needs one "
+                            "class per example: one-hot columns, or a row of labels",
+                        "Y", 0, j);
+      }
+    }
+    classes[static_cast<std::size_t>(j)] = found;
+  }
+  return classes;
+}
+
+// part[j] = 1 when example j is held out: round(fraction m) examples in all, and of each class
+// c with m_c examples floor(fraction m_c) or one more (the classes with the largest remainders
+// get one more, the smaller class first on a tie), so that each part keeps the proportions of
+// the classes to within one example. Within a class, the examples held out are the first in
+// a seeded permutation of 0..m-1.
+inline std::vector<Index> stratified_parts(const std::vector<Index>& classes, double fraction,
+                                           std::uint64_t seed, const char* where) {
+  require_fraction(fraction, where);
+  const auto m = static_cast<Index>(classes.size());
+  const auto m_val = static_cast<Index>(std::llround(fraction * static_cast<double>(m)));
+  if (m_val < 1 || m_val > m - 1) {
+    throw ConfigError(std::string(where) + ": fraction " + number_string(fraction) + " of m = " +
+                      std::to_string(m) + " examples holds out " + std::to_string(m_val) +
+                      "; both the training and the validation part need at least one example");
+  }
+  std::map<Index, Index> count;
+  for (const Index c : classes)
+    ++count[c];
+  std::map<Index, Index> quota;
+  std::vector<std::pair<double, Index>> remainders;  // (-remainder, class): largest first
+  Index given = 0;
+  for (const auto& [c, m_c] : count) {
+    const double share = fraction * static_cast<double>(m_c);
+    const auto whole = static_cast<Index>(std::floor(share));
+    quota[c] = whole;
+    given += whole;
+    remainders.emplace_back(-(share - static_cast<double>(whole)), c);
+  }
+  std::sort(remainders.begin(), remainders.end());
+  for (std::size_t k = 0; given < m_val && k < remainders.size(); ++k, ++given)
+    ++quota[remainders[k].second];
+  const std::vector<Index> order = permutation(m, seed);
+  std::vector<Index> part(static_cast<std::size_t>(m), 0);
+  for (const Index j : order) {
+    Index& left = quota[classes[static_cast<std::size_t>(j)]];
+    if (left > 0) {
+      part[static_cast<std::size_t>(j)] = 1;
+      --left;
+    }
+  }
+  return part;
+}
+
+inline SplitIndices indices_of(const std::vector<Index>& part) {
+  return {members(part, 1, false), members(part, 1, true)};
+}
+
+}  // namespace detail
+
+/// The indices of `split(X, Y, fraction, seed)`'s parts for m examples: the same examples, for
+/// splitting other matrices (or files) alike.
+/// \throws ConfigError as split
+inline SplitIndices split_indices(Index m, double fraction, std::uint64_t seed) {
+  return detail::indices_of(detail::holdout_parts(m, fraction, seed));
+}
+
+/// The indices of `stratified_split(X, Y, fraction, seed)`'s parts, from the classes of Y.
+/// \throws as stratified_split
+template <class DerivedY>
+SplitIndices stratified_split_indices(const Eigen::MatrixBase<DerivedY>& Y, double fraction,
+                                      std::uint64_t seed) {
+  const char* where = "stratified_split";
+  return detail::indices_of(
+      detail::stratified_parts(detail::classes_of(Y, where), fraction, seed, where));
+}
+
+/// `split` that keeps the proportion of each class in both parts: of the m_c examples of
+/// class c, fraction m_c (rounded down or up, so that round(fraction m) are held out in all)
+/// go to validation, chosen with `seed`; each class's share of each part is the share it has
+/// in Y to within one example. The classes are Y's: one-hot columns (n[L] x m, the class is
+/// the row of the 1) or a row of labels (1 x m whole numbers: class indices, or 0/1 for a
+/// sigmoid output). Column j of X stays with column j of Y, each part keeps the original
+/// order, and the same seed gives the same parts. With `indices`, also the columns of each
+/// part (as `stratified_split_indices` returns them).
+/// \code
+///   deepnet::SplitIndices parts;
+///   auto [X_train, Y_train, X_val, Y_val] = deepnet::stratified_split(X, Y, 0.2, 1, &parts);
+/// \endcode
+/// \throws ConfigError unless 0 < fraction < 1 and both parts get at least one example;
+///         ShapeError when X and Y do not have the same number of columns; DataError naming the
+///         first column of Y that is not one-hot, or the first label that is not a whole number
+template <class DerivedX, class DerivedY>
+Split<typename DerivedX::Scalar> stratified_split(const Eigen::MatrixBase<DerivedX>& X,
+                                                  const Eigen::MatrixBase<DerivedY>& Y,
+                                                  double fraction, std::uint64_t seed,
+                                                  SplitIndices* indices = nullptr) {
+  using Scalar = typename DerivedX::Scalar;
+  const char* where = "stratified_split";
+  detail::require_paired(X, Y, where);
+  const std::vector<Index> part =
+      detail::stratified_parts(detail::classes_of(Y, where), fraction, seed, where);
+  if (indices != nullptr) *indices = detail::indices_of(part);
+  return detail::split_by<Scalar>(X, Y, part, 1);
 }
 
 /// The one-hot targets of class labels: column j of the result is all zeros except a 1 in row

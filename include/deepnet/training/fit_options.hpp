@@ -65,8 +65,16 @@ class FitOptions {
   DEEPNET_OPTION(FitOptions, StepCallback, callback, nullptr)
   /// Called after every epoch; returning Control::Stop ends training.
   DEEPNET_OPTION(FitOptions, EpochCallback, epoch_callback, nullptr)
+  /// Hold out the last `validation_split` of the examples as the validation set, as Keras
+  /// does: the last round(fraction * m) columns of X and Y (in their given order, never
+  /// shuffled: shuffle data that is sorted, by class for instance, beforehand, or use
+  /// `split`/`stratified_split` from tools/data.hpp), evaluated after every epoch as with
+  /// `fit(X, Y, X_val, Y_val)`; training (and its shuffling) uses the other columns only. The
+  /// parts are views of X and Y, not copies. 0 (the default): no split. Must be in [0, 1) and
+  /// leave at least one example in each part; not combined with an explicit validation set.
+  DEEPNET_OPTION(FitOptions, double, validation_split, 0.0)
   /// Stop when the validation cost has not improved for this many epochs; 0 never stops.
-  /// Needs a validation set.
+  /// Needs a validation set (given, or held out by `validation_split`).
   DEEPNET_OPTION(FitOptions, Index, early_stopping, 0)
   /// The improvement that counts for early stopping.
   DEEPNET_OPTION(FitOptions, double, min_delta, 0.0)

@@ -26,6 +26,7 @@
 #include <iterator>
 #include <limits>
 #include <memory>
+#include <new>
 #include <numeric>
 #include <optional>
 #include <ostream>
@@ -75,8 +76,10 @@ class ParameterSnapshot {
 }  // namespace detail
 
 /// Trains a network epoch by epoch. It keeps views of X and Y (and of the validation set):
-/// they must outlive the trainer and stay unchanged. Full-batch training over more than one
-/// epoch also keeps a copy of X^T (n[0] x m scalars), from which dW[1] is computed faster.
+/// they must outlive the trainer and stay unchanged. With FitOptions::validation_split, the
+/// training and the validation set are views of X's and Y's first and last columns. Full-batch
+/// training over more than one epoch also keeps a copy of X^T (n[0] x m scalars), from which dW[1]
+/// is computed faster.
 template <class Scalar>
 class Trainer {
  public:
@@ -463,13 +466,30 @@ class Trainer {
       throw ConfigError("DeepNet::fit: early_stopping must be 0 (off) or a number of epochs, got " +
                         std::to_string(o.early_stopping()));
     }
-    if (o.early_stopping() > 0 && !m_has_validation) {
+    const double split = o.validation_split();
+    if (!(split >= 0.0 && split < 1.0)) {
+      throw ConfigError(
+          "DeepNet::fit: validation_split is the share of the examples held out for "
+          "validation and must be in [0, 1), got " +
+          detail::number_string(split));
+    }
+    if (split > 0.0 && m_has_validation) {
+      throw ConfigError("DeepNet::fit: validation_split " + detail::number_string(split) +
+                        " and an explicit validation set (X_val, Y_val) both give a validation "
+                        "set; use one of them");
+    }
+    if (o.early_stopping() > 0 && !m_has_validation && split == 0.0) {
       throw ConfigError(
           "DeepNet::fit: early stopping watches the validation cost: give a "
-          "validation set (fit(X, Y, X_val, Y_val, options))");
+          "validation set (fit(X, Y, X_val, Y_val, options)) or hold one out with "
+          "FitOptions::validation_split");
     }
     check_pair(m_X, m_Y, "X", "Y", dims);
-    if (m_has_validation) check_pair(m_X_val, m_Y_val, "X_val", "Y_val", dims);
+    if (split > 0.0) {
+      hold_out(split);
+    } else if (m_has_validation) {
+      check_pair(m_X_val, m_Y_val, "X_val", "Y_val", dims);
+    }
     if (o.batch_size() > 0 && o.drop_last() && o.batch_size() > m_X.cols()) {
       throw ConfigError("DeepNet::fit: drop_last with batch_size " +
                         std::to_string(o.batch_size()) + " > m = " + std::to_string(m_X.cols()) +
@@ -477,6 +497,31 @@ class Trainer {
     }
     m_net.require_initialized("DeepNet::fit");
     check_one_hot_sigmoid();
+  }
+
+  // validation_split: the last round(fraction * m) columns become the validation set, as
+  // views of X and Y (no copy, nothing to allocate), and training keeps the others.
+  void hold_out(double fraction) {
+    const Index m = m_X.cols();
+    const auto m_val = static_cast<Index>(std::llround(fraction * static_cast<double>(m)));
+    if (m_val < 1 || m_val > m - 1) {
+      throw ConfigError("DeepNet::fit: validation_split " + detail::number_string(fraction) +
+                        " of m = " + std::to_string(m) + " examples holds out " +
+                        std::to_string(m_val) +
+                        "; both the training and the validation part need at least one "
+                        "example (choose another fraction, or give more examples)");
+    }
+    rebind(m_X_val, slice(m_X, m - m_val, m_val));
+    rebind(m_Y_val, slice(m_Y, m - m_val, m_val));
+    rebind(m_X, slice(m_X, 0, m - m_val));
+    rebind(m_Y, slice(m_Y, 0, m - m_val));
+    m_has_validation = true;
+  }
+
+  // Points a view at other data: assigning to a Map would copy the values instead.
+  static void rebind(Data& view, const Data& to) {
+    view.~Data();
+    new (&view) Data(to.data(), to.rows(), to.cols(), Eigen::OuterStride<>(to.outerStride()));
   }
 
   // One-hot Y for independent sigmoids: usually exclusive classes that want a Softmax output,

@@ -119,7 +119,8 @@ int main(int argc, char** argv) {
 
   std::cout << "\nTrain accuracy: " << percent(net.accuracy(train.X, train.Y)) << '\n'
             << "Test accuracy:  " << percent(net.accuracy(test.X, test.Y)) << '\n'
-            << "(training took " << fixed(seconds.count(), 2) << " s)\n\n";
+            << "(training took " << fixed(seconds.count(), 2) << " s)\n"
+            << examples::build_line() << "\n\n";
 
   // The same training for a network without hidden layers: logistic regression draws a
   // straight line, so it cannot do much better than guessing on circles.

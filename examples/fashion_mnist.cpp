@@ -363,7 +363,8 @@ int run(int argc, char** argv) {
     std::cerr << "fashion_mnist: the reloaded model disagrees with the trained one\n";
     return 1;
   }
-  std::cout << "Total time: " << fixed(seconds_since(start), 1) << " s\n";
+  std::cout << "Total time: " << fixed(seconds_since(start), 1) << " s\n"
+            << examples::build_line() << '\n';
   return 0;
 }
 

@@ -76,6 +76,14 @@ FitOptions adam_options() {
       .optimizer(OptimizerSettings::adam());
 }
 
+// The examples, and a network trained on them for one epoch that left a checkpoint at path.
+DeepNet<double> checkpointed(const std::string& path, Matrix<double>& X, Matrix<double>& Y) {
+  examples(X, Y);
+  DeepNet<double> net = small_network<double>(1);
+  net.fit(X, Y, adam_options().epochs(1).checkpoint(path));
+  return net;
+}
+
 std::string file_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
@@ -213,9 +221,7 @@ TEST_CASE("resuming with other settings or another network says what differs", "
   TempDir dir;
   const std::string path = dir.file("run.dnet");
   Matrix<double> X, Y;
-  examples(X, Y);
-  DeepNet<double> net = small_network<double>(1);
-  net.fit(X, Y, adam_options().epochs(1).checkpoint(path));
+  checkpointed(path, X, Y);
 
   DeepNet<double> other = small_network<double>(1);
   CHECK_THROWS_WITH(
@@ -240,9 +246,7 @@ TEST_CASE("a damaged training state names the byte and the field", "[checkpoint]
   TempDir dir;
   const std::string path = dir.file("run.dnet");
   Matrix<double> X, Y;
-  examples(X, Y);
-  DeepNet<double> net = small_network<double>(1);
-  net.fit(X, Y, adam_options().epochs(1).checkpoint(path));
+  checkpointed(path, X, Y);
   std::string bytes = file_bytes(path);
 
   // The state starts after the header (49 + 18 L bytes in version 2) and the parameters:

@@ -296,6 +296,19 @@ TrainingState<Scalar> decode_state(const serialize::StateBlock& block, const std
   return state;
 }
 
+// The model, then its training state if the file has one: read_checkpoint and load_checkpoint.
+template <class Scalar>
+Checkpoint<Scalar> read(std::istream& in, const LoadOptions& options, const std::string& name,
+                        const char* noun, bool whole_input) {
+  const std::optional<std::uint64_t> size = serialize::remaining_bytes(in);
+  serialize::StateBlock block;
+  DeepNet<Scalar> net =
+      serialize::read_model<Scalar>(in, options, name, noun, size, whole_input, &block);
+  Checkpoint<Scalar> result{std::move(net), !block.bytes.empty(), TrainingState<Scalar>()};
+  if (result.has_state) result.state = decode_state<Scalar>(block, name);
+  return result;
+}
+
 }  // namespace checkpoint
 }  // namespace detail
 
@@ -320,13 +333,7 @@ void write_checkpoint(const DeepNet<Scalar>& net, const TrainingState<Scalar>& s
 template <class Scalar = double>
 Checkpoint<Scalar> read_checkpoint(std::istream& in, const LoadOptions& options = LoadOptions(),
                                    const std::string& name = "<stream>") {
-  const std::optional<std::uint64_t> size = detail::serialize::remaining_bytes(in);
-  detail::serialize::StateBlock block;
-  DeepNet<Scalar> net =
-      detail::serialize::read_model<Scalar>(in, options, name, "stream", size, false, &block);
-  Checkpoint<Scalar> result{std::move(net), !block.bytes.empty(), TrainingState<Scalar>()};
-  if (result.has_state) result.state = detail::checkpoint::decode_state<Scalar>(block, name);
-  return result;
+  return detail::checkpoint::read<Scalar>(in, options, name, "stream", false);
 }
 
 /// Saves the network with the state of its training, atomically (as `save`), in the model
@@ -353,13 +360,7 @@ Checkpoint<Scalar> load_checkpoint(const std::string& path,
     detail::throw_os_error(errno != 0 ? errno : static_cast<int>(std::errc::io_error),
                            "deepnet::load_checkpoint: cannot open " + path);
   }
-  const std::optional<std::uint64_t> size = detail::serialize::remaining_bytes(in);
-  detail::serialize::StateBlock block;
-  DeepNet<Scalar> net =
-      detail::serialize::read_model<Scalar>(in, options, path, "file", size, true, &block);
-  Checkpoint<Scalar> result{std::move(net), !block.bytes.empty(), TrainingState<Scalar>()};
-  if (result.has_state) result.state = detail::checkpoint::decode_state<Scalar>(block, path);
-  return result;
+  return detail::checkpoint::read<Scalar>(in, options, path, "file", true);
 }
 
 }  // namespace deepnet

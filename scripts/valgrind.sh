@@ -13,7 +13,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 build_dir="${DEEPNET_BUILD_DIR:-$DEEPNET_ROOT/build}"
 # regularization is left out: it has no flag for a short run, and its 3 x 30000 iterations
 # would take a quarter of an hour under valgrind.
-examples=(deep_network dimensions planar optimizers)
+examples=(deep_network dimensions planar optimizers custom_optimizer)
 
 deepnet_log "packages"
 deepnet_require_packages libeigen3-dev catch2 cmake g++ make valgrind
@@ -31,6 +31,7 @@ declare -A arguments=(
   [dimensions]=""
   [planar]=""
   [optimizers]="--epochs 100"
+  [custom_optimizer]="--epochs 10"
 )
 log_dir="$build_dir/valgrind"
 mkdir -p "$log_dir"

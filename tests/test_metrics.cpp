@@ -174,7 +174,11 @@ TEST_CASE("ConfusionMatrix: wrong labels and classes are named", "[metrics][erro
   REQUIRE_THROWS_WITH(ConfusionMatrix(kTruth, kPredicted, 0),
                       "ConfusionMatrix: classes must be 1 or more, got 0");
   const ConfusionMatrix confusion(kTruth, kPredicted, 3);
+  // Each checks k before it reads the counts (in a release build a read past the matrix
+  // would not be caught).
   REQUIRE_THROWS_AS(confusion.precision(3), std::out_of_range);
+  REQUIRE_THROWS_AS(confusion.recall(-1), std::out_of_range);
+  REQUIRE_THROWS_AS(confusion.f1(3), std::out_of_range);
   REQUIRE_THROWS_WITH(deepnet::classification_report(confusion, {"a", "b"}),
                       "classification_report: 2 class names for 3 classes; give one name per "
                       "class, in the order 0..2, or none");

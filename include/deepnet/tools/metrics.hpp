@@ -118,14 +118,23 @@ class ConfusionMatrix {
   }
   /// TP / (examples predicted as k); 0 when none was.
   /// \throws std::out_of_range unless 0 <= k < K
-  double precision(Index k) const { return ratio(m_counts(k, k), predicted(k)); }
+  double precision(Index k) const {
+    const Index predicted_k = predicted(k);  // first: it checks k
+    return ratio(m_counts(k, k), predicted_k);
+  }
   /// TP / (examples of class k); 0 when there are none.
   /// \throws std::out_of_range unless 0 <= k < K
-  double recall(Index k) const { return ratio(m_counts(k, k), support(k)); }
+  double recall(Index k) const {
+    const Index support_k = support(k);  // first: it checks k
+    return ratio(m_counts(k, k), support_k);
+  }
   /// 2 TP / (support + predicted), the harmonic mean of precision and recall; 0 when the
   /// class has neither examples nor predictions.
   /// \throws std::out_of_range unless 0 <= k < K
-  double f1(Index k) const { return ratio(2 * m_counts(k, k), support(k) + predicted(k)); }
+  double f1(Index k) const {
+    const Index both = support(k) + predicted(k);  // first: they check k
+    return ratio(2 * m_counts(k, k), both);
+  }
 
   /// The mean of precision(k) over all K classes, each class weighing the same (those with
   /// no examples included, as their 0 counts).

@@ -247,27 +247,72 @@ TEST_CASE("a damaged training state names the byte and the field", "[checkpoint]
   const std::string path = dir.file("run.dnet");
   Matrix<double> X, Y;
   checkpointed(path, X, Y);
-  std::string bytes = file_bytes(path);
+  const std::string saved = file_bytes(path);
 
   // The state starts after the header (49 + 18 L bytes in version 2) and the parameters:
   // W[1] 24, b[1], gamma[1], beta[1], running_mean[1], running_var[1] 6 each, W[2] 6, b[2] 1.
+  // Within it (docs/file_format.md): epoch 0, iteration 8, optimizer code 16, beta 17, beta1 25,
+  // beta2 33, epsilon 41, optimizer_steps 49, shuffle_random 57 (41 bytes), dropout_random 98,
+  // the order's count 139 and its 50 entries from 147, the number of tensors at 547.
   const std::size_t start = 49 + 18 * 2 + (24 + 5 * 6 + 6 + 1) * 8;
-  const std::size_t optimizer_at = start + 16;  // after epoch and iteration
-  REQUIRE(bytes[optimizer_at] == 3);            // Adam
-  bytes[optimizer_at] = 9;
-  // The checksum covers the state: recompute it so that the decoder sees the bad code.
-  const std::uint32_t crc = deepnet::detail::crc32(bytes.data(), bytes.size() - 4);
-  for (int k = 0; k < 4; ++k)
-    bytes[bytes.size() - 4 + static_cast<std::size_t>(k)] =
-        static_cast<char>((crc >> (8 * k)) & 0xFF);
-  put_file_bytes(path, bytes);
-  try {
-    deepnet::load_checkpoint<double>(path);
+  REQUIRE(saved[start + 16] == 3);  // Adam
+  REQUIRE(deepnet::detail::get_le(saved, start + 139, 8) == 50);
+
+  // `patch` written at start + at, with the checksum recomputed so that the decoder sees it.
+  const auto load_damaged = [&](std::size_t at, const std::string& patch) {
+    std::string bytes = saved;
+    bytes.replace(start + at, patch.size(), patch);
+    const std::uint32_t crc = deepnet::detail::crc32(bytes.data(), bytes.size() - 4);
+    for (int k = 0; k < 4; ++k)
+      bytes[bytes.size() - 4 + static_cast<std::size_t>(k)] =
+          static_cast<char>((crc >> (8 * k)) & 0xFF);
+    put_file_bytes(path, bytes);
+    try {
+      deepnet::load_checkpoint<double>(path);
+    } catch (const FormatError& e) {
+      return e;
+    }
     FAIL("no FormatError");
-  } catch (const FormatError& e) {
-    CHECK(e.offset() == static_cast<std::int64_t>(optimizer_at));
-    CHECK(e.field() == "training_state.optimizer");
-    CHECK_THAT(e.what(), Contains("unknown optimizer code 9 (0 GradientDescent, 1 Momentum, 2 "
-                                  "RMSProp, 3 Adam, 4 a rule of the program's)"));
+    return FormatError("", "");
+  };
+  const auto le = [](std::uint64_t value, int size) {
+    std::string out;
+    deepnet::detail::put_le(out, value, size);
+    return out;
+  };
+  const auto f64 = [](double value) {
+    std::string out;
+    deepnet::detail::put_f64(out, value);
+    return out;
+  };
+  struct Case {
+    std::size_t at;        // where the patch goes, from the start of the state
+    std::string patch;     // the bytes written there
+    std::size_t error_at;  // the offset the error names, from the start of the state
+    std::string field;
+    std::string message;
+  };
+  const std::uint64_t first = deepnet::detail::get_le(saved, start + 147, 8);
+  const std::vector<Case> cases = {
+      {16, le(9, 1), 16, "training_state.optimizer",
+       "training_state.optimizer: unknown optimizer code 9 (0 GradientDescent, 1 Momentum, 2 "
+       "RMSProp, 3 Adam, 4 a rule of the program's)"},
+      {25, f64(1.5), 17, "training_state.optimizer",
+       "training_state.optimizer: beta1 must be in [0, 1), got 1.5"},
+      {57, std::string(32, '\0'), 57, "training_state.shuffle_random",
+       "training_state.shuffle_random: a generator's state cannot be all zero"},
+      {155, le(first, 8), 155, "training_state.order",
+       ("training_state.order: order(1) is " + std::to_string(first) +
+        ", but the order must hold each of 0..49 once")},
+      {547, le(std::uint64_t(1) << 40, 8), 547, "training_state.tensors",
+       "training_state.tensors: 1099511627776 is more than the "},
+  };
+  for (const Case& c : cases) {
+    INFO(c.field);
+    const FormatError e = load_damaged(c.at, c.patch);
+    CHECK(e.offset() == static_cast<std::int64_t>(start + c.error_at));
+    CHECK(e.field() == c.field);
+    CHECK_THAT(e.what(),
+               Contains(path + ": byte " + std::to_string(start + c.error_at) + ": " + c.message));
   }
 }

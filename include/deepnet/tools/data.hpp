@@ -369,7 +369,7 @@ Matrix<Scalar> one_hot(const Eigen::MatrixBase<Derived>& labels, Index classes) 
 ///   const deepnet::Labels predicted = net.classify(X_test);
 ///   const auto right = (predicted.array() == truth.array()).count();
 /// \endcode
-/// 	hrows ShapeError when A has fewer than two rows (every column's largest entry would be
+/// \throws ShapeError when A has fewer than two rows (every column's largest entry would be
 ///         row 0: a single Sigmoid output is thresholded by `classify`, and a row of class
 ///         indices is labels already); DataError naming the first NaN entry
 template <class Derived>

@@ -49,7 +49,7 @@ class Optimizer {
   virtual std::vector<std::string> state_slots() const { return {}; }
   /// The state matrix `slot` of parameter k, created as a rows x cols zero matrix when it does
   /// not exist yet (before the first update): checkpoints read and write it.
-  /// 	hrows StateError for a slot that is not one of state_slots()
+  /// \throws StateError for a slot that is not one of state_slots()
   virtual Matrix<Scalar>& state(const std::string& slot, Index k, Index rows, Index cols) {
     (void)k;
     (void)rows;

@@ -243,7 +243,7 @@ class Trainer {
   /// network that holds the parameters saved with it: the next epoch is `state.epoch`, and with
   /// the same data and options the run ends with the same bits as one that never stopped.
   /// Early stopping starts counting afresh. Call it before the first epoch.
-  /// 	hrows StateError after an epoch has run; ConfigError when the options' optimizer is not
+  /// \throws StateError after an epoch has run; ConfigError when the options' optimizer is not
   ///         the checkpoint's, shuffling differs, or the optimizer's state does not fit this
   ///         network (a name missing or of another shape), or the saved order of the examples
   ///         does not have X's m entries

@@ -143,6 +143,17 @@ inline GradientCheckEntry compare(Index l, std::string symbol, const Matrix<doub
   return entry;
 }
 
+/// The overall entry: every gradient of the check (appended to `analytic` and `numeric` entry
+/// by entry) compared as one vector.
+inline GradientCheckEntry compare_all(std::vector<double>& analytic, std::vector<double>& numeric,
+                                      double threshold) {
+  const auto as_column = [](std::vector<double>& all) {
+    return Matrix<double>(
+        Eigen::Map<Matrix<double>>(all.data(), static_cast<Index>(all.size()), 1));
+  };
+  return compare(0, "all", as_column(analytic), as_column(numeric), threshold);
+}
+
 /// The precision of the numerical gradients.
 using Precise = long double;
 
@@ -312,12 +323,7 @@ GradientCheckReport compare_gradients(const DeepNet<Scalar>& net, const Numerica
     if (dA.rows() != approx.dA.rows() || dA.cols() != approx.dA.cols()) throw mismatch();
     report.entries.push_back(detail::compare(l, "dA", dA, approx.dA, threshold));
   }
-  const auto as_column = [](std::vector<double>& all) {
-    return Matrix<double>(
-        Eigen::Map<Matrix<double>>(all.data(), static_cast<Index>(all.size()), 1));
-  };
-  report.overall =
-      detail::compare(0, "all", as_column(analytic_all), as_column(numeric_all), threshold);
+  report.overall = detail::compare_all(analytic_all, numeric_all, threshold);
   return report;
 }
 
@@ -431,12 +437,7 @@ GradientCheckReport gradient_check(Sequential<Scalar>& net, const Eigen::MatrixB
     analytic_all.insert(analytic_all.end(), analytic.data(), analytic.data() + analytic.size());
     numeric_all.insert(numeric_all.end(), numeric.data(), numeric.data() + numeric.size());
   }
-  const auto as_column = [](std::vector<double>& all) {
-    return Matrix<double>(
-        Eigen::Map<Matrix<double>>(all.data(), static_cast<Index>(all.size()), 1));
-  };
-  report.overall =
-      detail::compare(0, "all", as_column(analytic_all), as_column(numeric_all), threshold);
+  report.overall = detail::compare_all(analytic_all, numeric_all, threshold);
   // Leave the caches of the unperturbed parameters, as the DeepNet overload does.
   net.forward(X_scalar);
   net.backward(Y_scalar);

@@ -106,7 +106,8 @@ class Module {
   /// Calls `visit(symbol, value, gradient, trainable)` for every tensor the module keeps from
   /// step to step: parameters (trainable, with their gradient) and buffers (trainable false,
   /// gradient 0 x 0), e.g. "W", "b" or "gamma", "beta", "running_mean", "running_var".
-  /// The network names them `symbol[k]`, k the module's position 1, 2, ...
+  /// The network names them `symbol[k]`, k the module's position 1, 2, ...; the registry keeps
+  /// the `symbol` pointer, so give a string literal.
   virtual void for_each_tensor(TensorVisitor<Scalar> visit) { (void)visit; }
 
   /// Draws the parameters anew (`Sequential::initialize`): weights with `init` from `random`,

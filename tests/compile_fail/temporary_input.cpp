@@ -2,8 +2,11 @@
 // (and a Trainer keeps views of X and Y until it has run), so a temporary matrix would be read
 // after it is freed. tests/compile_fail/check.cmake compiles it with DEEPNET_TEMPORARY=0 (X a
 // named matrix: must compile) and DEEPNET_TEMPORARY=1 (X a temporary: must fail with deepnet's
-// message), once for forward (DEEPNET_CALL=0) and once for Trainer (DEEPNET_CALL=1).
+// message), once for forward (DEEPNET_CALL=0), once for Trainer (DEEPNET_CALL=1) and once for
+// Sequential::forward (DEEPNET_CALL=2).
 #include <deepnet/core.hpp>
+#include <deepnet/core/sequential.hpp>
+#include <deepnet/modules/dense.hpp>
 
 #ifndef DEEPNET_TEMPORARY
 #define DEEPNET_TEMPORARY 0
@@ -33,9 +36,14 @@ int main() {
 #if DEEPNET_CALL == 0
   net.forward(DEEPNET_X);
   net.backward(Y);
-#else
+#elif DEEPNET_CALL == 1
   deepnet::Trainer<double> trainer(net, DEEPNET_X, Y, deepnet::FitOptions().iterations(1));
   trainer.run();
+#else
+  deepnet::Sequential<double> sequential(2);
+  sequential.add<deepnet::modules::Dense>(1);
+  sequential.forward(DEEPNET_X);
+  sequential.backward(Y);
 #endif
   return 0;
 }

@@ -16,6 +16,7 @@
 #include "../config.hpp"
 #include "../core/deep_net.hpp"
 #include "../core/loss.hpp"
+#include "../core/sequential.hpp"
 
 #include <cstdio>
 #include <ostream>
@@ -140,6 +141,17 @@ inline GradientCheckEntry compare(Index l, std::string symbol, const Matrix<doub
   entry.difference = (analytic - numeric).norm() / denominator;
   entry.status = entry.difference < threshold ? CheckStatus::Passed : CheckStatus::Failed;
   return entry;
+}
+
+/// The overall entry: every gradient of the check (appended to `analytic` and `numeric` entry
+/// by entry) compared as one vector.
+inline GradientCheckEntry compare_all(std::vector<double>& analytic, std::vector<double>& numeric,
+                                      double threshold) {
+  const auto as_column = [](std::vector<double>& all) {
+    return Matrix<double>(
+        Eigen::Map<Matrix<double>>(all.data(), static_cast<Index>(all.size()), 1));
+  };
+  return compare(0, "all", as_column(analytic), as_column(numeric), threshold);
 }
 
 /// The precision of the numerical gradients.
@@ -311,12 +323,7 @@ GradientCheckReport compare_gradients(const DeepNet<Scalar>& net, const Numerica
     if (dA.rows() != approx.dA.rows() || dA.cols() != approx.dA.cols()) throw mismatch();
     report.entries.push_back(detail::compare(l, "dA", dA, approx.dA, threshold));
   }
-  const auto as_column = [](std::vector<double>& all) {
-    return Matrix<double>(
-        Eigen::Map<Matrix<double>>(all.data(), static_cast<Index>(all.size()), 1));
-  };
-  report.overall =
-      detail::compare(0, "all", as_column(analytic_all), as_column(numeric_all), threshold);
+  report.overall = detail::compare_all(analytic_all, numeric_all, threshold);
   return report;
 }
 
@@ -349,6 +356,93 @@ GradientCheckReport gradient_check(DeepNet<Scalar>& net, const Eigen::MatrixBase
     }
   }
   return compare_gradients(net, numerical_gradients(net, X, Y, epsilon), threshold);
+}
+
+/// Gradient checking of a Sequential network: runs net.forward(X) and net.backward(Y), then
+/// compares every trainable entry of `net.parameters()` (W[1], b[1], gamma[3], ...) with
+/// central differences of J, (J(theta + eps) - J(theta - eps)) / (2 eps), entry by entry. The
+/// differences are computed in the network's own scalar (a module of the program's cannot be
+/// copied to long double), so check a double network; the step actually taken,
+/// (theta + eps) - (theta - eps) as rounded, is the denominator. One entry per registry entry
+/// (layer = the module's position k, symbol "dW", "db", "dgamma", ...), and the overall one.
+/// Batch normalisation's running statistics are restored afterwards; the parameters are not
+/// changed.
+/// 	hrows ShapeError unless X is n[0] x m and Y n_K x m; ConfigError when a module draws
+///         random numbers (Dropout: freeze its mask or remove it for the check); as forward
+///         and backward
+template <class Scalar, class DerivedX, class DerivedY>
+GradientCheckReport gradient_check(Sequential<Scalar>& net, const Eigen::MatrixBase<DerivedX>& X,
+                                   const Eigen::MatrixBase<DerivedY>& Y, double epsilon = 1e-7,
+                                   double threshold = default_gradient_threshold<Scalar>) {
+  detail::expect_inputs("gradient_check", "X", X.rows(), X.cols(), net.input_size());
+  detail::expect_targets("gradient_check", net.size(), "Y", Y.rows(), Y.cols(), net.output_size(),
+                         X.cols());
+  for (Index k = 1; k <= net.size(); ++k) {
+    if (net.module(k).is_random()) {
+      throw ConfigError("gradient_check: module " + std::to_string(k) + " (" +
+                        net.module(k).name() +
+                        ") draws random numbers in every pass, so J changes between "
+                        "evaluations; freeze them (Dropout: freeze_mask(true) after a forward "
+                        "pass) or remove the module for the check");
+    }
+  }
+  const Matrix<Scalar> X_scalar = X.template cast<Scalar>();
+  const Matrix<Scalar> Y_scalar = Y.template cast<Scalar>();
+  std::vector<NamedTensor<Scalar>> entries = net.parameters();
+  std::vector<Matrix<Scalar>> buffers;  // the running statistics, which a forward pass moves
+  for (const NamedTensor<Scalar>& entry : entries) {
+    if (!entry.trainable) buffers.emplace_back(entry.value);
+  }
+  const auto restore_buffers = [&] {
+    std::size_t i = 0;
+    for (NamedTensor<Scalar>& entry : entries) {
+      if (!entry.trainable) entry.value = buffers[i++];
+    }
+  };
+  net.forward(X_scalar);
+  net.backward(Y_scalar);
+  restore_buffers();
+  const auto J = [&] {
+    net.forward(X_scalar);
+    const Scalar cost = net.cost(Y_scalar);
+    restore_buffers();
+    return cost;
+  };
+
+  GradientCheckReport report;
+  report.epsilon = epsilon;
+  report.threshold = threshold;
+  std::vector<double> analytic_all, numeric_all;
+  const auto step = static_cast<Scalar>(epsilon);
+  for (NamedTensor<Scalar>& entry : entries) {
+    if (!entry.trainable) continue;
+    const Matrix<double> analytic = entry.gradient.template cast<double>();
+    Matrix<double> numeric(entry.value.rows(), entry.value.cols());
+    for (Index j = 0; j < entry.value.cols(); ++j) {
+      for (Index i = 0; i < entry.value.rows(); ++i) {
+        Scalar& theta = entry.value(i, j);
+        const Scalar original = theta;
+        const Scalar plus = original + step;
+        const Scalar minus = original - step;
+        theta = plus;
+        const Scalar J_plus = J();
+        theta = minus;
+        const Scalar J_minus = J();
+        theta = original;
+        numeric(i, j) = static_cast<double>(J_plus - J_minus) / static_cast<double>(plus - minus);
+      }
+    }
+    report.entries.push_back(detail::compare(entry.layer, std::string("d") + entry.symbol, analytic,
+                                             numeric, threshold));
+    analytic_all.insert(analytic_all.end(), analytic.data(), analytic.data() + analytic.size());
+    numeric_all.insert(numeric_all.end(), numeric.data(), numeric.data() + numeric.size());
+  }
+  report.overall = detail::compare_all(analytic_all, numeric_all, threshold);
+  // Leave the caches of the unperturbed parameters, as the DeepNet overload does.
+  net.forward(X_scalar);
+  net.backward(Y_scalar);
+  restore_buffers();
+  return report;
 }
 
 }  // namespace deepnet

@@ -206,7 +206,7 @@ TEST_CASE("modules: Softmax and Sigmoid outputs with a loss of the program's are
   }
 }
 
-TEST_CASE("modules: BatchNorm passes the gradient check; its running statistics are buffers",
+TEST_CASE("modules: BatchNorm gradient check, running statistics as buffers",
           "[modules][gradient_check][batch_norm]") {
   const Matrix<double> X = modules_inputs(4, 8, 15);
   Sequential<double> net(4);
@@ -237,7 +237,7 @@ TEST_CASE("modules: BatchNorm as the first module still computes dgamma and dbet
   require_passed(deepnet::gradient_check(net, X, modules_binary_targets(2, 6)));
 }
 
-TEST_CASE("modules: Dropout with a frozen mask passes the gradient check; a drawing one is refused",
+TEST_CASE("modules: Dropout gradient check with a frozen mask, a drawing one refused",
           "[modules][gradient_check][dropout]") {
   const Matrix<double> X = modules_inputs(4, 6, 17);
   const Matrix<double> Y = modules_binary_targets(1, 6);

@@ -11,6 +11,7 @@
 #include "io/checkpoint.hpp"
 #include "io/model_file.hpp"
 #include "io/npz.hpp"
+#include "tools/classifier.hpp"
 #include "tools/data.hpp"
 #include "tools/gradient_check.hpp"
 #include "tools/metrics.hpp"

@@ -229,6 +229,11 @@ TEST_CASE("Classifier: a network or names that cannot classify, statistics not k
                        Message("Classifier: class names 0 and 2 are both \"a\"; each class has "
                                "one name"));
   CHECK_NOTHROW(Classifier<double>(DeepNet<double>({3, 1}), {"no", "yes"}));
+  deepnet::Standardization<double> flat{deepnet::Vector<double>::Zero(3),
+                                        deepnet::Vector<double>::Ones(3)};
+  flat.stddev(1) = 0.0;
+  CHECK_THROWS_MATCHES(Classifier<double>(softmax_net<double>(), iris_names, flat), ConfigError,
+                       Message("Classifier: scale[1] is 0; a scale must be finite and > 0"));
   const Classifier<double> unfitted(softmax_net<double>(), iris_names);
   CHECK_THROWS_MATCHES(unfitted.save("never.dnet"), StateError,
                        Message("Classifier::save: the standardisation's statistics are not "

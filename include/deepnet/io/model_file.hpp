@@ -21,7 +21,7 @@
 /// the bytes actually present before anything is allocated, the checksum is verified before the
 /// network is built, and every problem is a FormatError (errors.hpp) naming the file, the field
 /// and the byte offset, e.g.
-/// `model.dnet: byte 8: unsupported format version 7 (this build reads version 1)`.
+/// `model.dnet: byte 8: unsupported format version 7 (this build reads versions 1 to 3)`.
 #ifndef DEEPNET_IO_MODEL_FILE_HPP
 #define DEEPNET_IO_MODEL_FILE_HPP
 

@@ -277,8 +277,6 @@ class Classifier {
                         " units; a classifier's output is Softmax (one unit per class) or one "
                         "Sigmoid unit (two classes)");
     }
-    ModelMetadata metadata;
-    metadata.class_names = m_class_names;
     if (m_standardization) {
       const Index n = m_net.dims().front();
       if (m_standardization->mean.size() != n || m_standardization->stddev.size() != n) {
@@ -288,7 +286,8 @@ class Classifier {
                           " stddevs, and the network n[0] = " + std::to_string(n) + " inputs");
       }
     }
-    detail::serialize::check_metadata(metadata, static_cast<std::uint64_t>(m_net.dims().front()),
+    // What save will write must be writable: the names, and a finite mean and stddev > 0.
+    detail::serialize::check_metadata(metadata(), static_cast<std::uint64_t>(m_net.dims().front()),
                                       static_cast<std::uint64_t>(units), "Classifier");
   }
 

@@ -1,6 +1,6 @@
 // Fuzz target for the CSV reader (io/csv.hpp). The first byte chooses the options (delimiter,
-// header mode, label column), the rest is the text. The reader may only succeed or throw
-// FormatError; what it returns must be consistent.
+// header mode or class names, label column), the rest is the text. The reader may only succeed or
+// throw FormatError; what it returns must be consistent.
 #include "fuzz_support.hpp"
 
 #include <deepnet/deepnet.hpp>
@@ -23,6 +23,11 @@ void read(const std::string& text, const deepnet::CsvOptions& options) {
     check(data.labels.cols() == data.X.cols(), "X and labels disagree on m");
     check(data.X.cols() > 0, "a successful read has at least one example");
     check(data.X.allFinite() && data.labels.allFinite(), "a cell is NaN or infinite");
+    for (deepnet::Index j = 0; j < data.labels.cols() && !data.class_names.empty(); ++j) {
+      check(data.labels(0, j) >= 0 &&
+                data.labels(0, j) < static_cast<Scalar>(data.class_names.size()),
+            "a named label is an index into class_names");
+    }
     check(data.feature_names.empty() ||
               static_cast<deepnet::Index>(data.feature_names.size()) == data.X.rows(),
           "one feature name per row of X");
@@ -41,6 +46,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   deepnet::CsvOptions options;
   options.delimiter(delimiters[choice & 3]);
   options.header(headers[((choice >> 2) & 3) % 3]);
+  if (((choice >> 2) & 3) == 3) options.label_type(deepnet::CsvLabels::Names);
   options.label_column(static_cast<deepnet::Index>((choice >> 4) & 7) - 4);  // -4 .. 3
   if ((choice & 0x80) != 0) options.label_name("label");
   options.limits(deepnet::LoadLimits().max_bytes(1 << 20));

@@ -1,7 +1,8 @@
-// Fuzz target for the model file reader (io/model_file.hpp, io/checkpoint.hpp): any bytes, read
-// from a seekable stream (as `load` reads a file) and from a stream that cannot seek (a pipe), as
-// double and as float. The reader may only succeed or throw FormatError; what it accepts must
-// predict, and must be written back as the very bytes it was read from.
+// Fuzz target for the model file reader (io/model_file.hpp, io/checkpoint.hpp, the metadata of
+// io/model_metadata.hpp and tools/classifier.hpp): any bytes, read from a seekable stream (as
+// `load` reads a file) and from a stream that cannot seek (a pipe), as double and as float. The
+// reader may only succeed or throw FormatError; what it accepts must predict, and must be written
+// back as the very bytes it was read from.
 #include "fuzz_support.hpp"
 
 #include <deepnet/deepnet.hpp>
@@ -62,7 +63,8 @@ void read_seekable(const std::string& bytes, bool convert) {
     if (!convert && bytes.size() >= 12 && bytes[8] == 1) {
       // Without conversion the file held exactly these values: writing them gives back the
       // bytes that were read (the stream stops right after the checksum). A checkpoint
-      // (version 2) is written back by read_checkpoint below.
+      // (version 2) is written back by read_checkpoint below, a model with metadata (version 3)
+      // by read_metadata.
       const auto consumed = static_cast<std::size_t>(in.tellg());
       std::ostringstream out;
       deepnet::write(net, out);
@@ -84,12 +86,53 @@ void read_checkpoint(const std::string& bytes) {
     std::ostringstream out;
     if (saved.has_state) {
       deepnet::write_checkpoint(saved.net, saved.state, out);
+    } else if (bytes[8] == 3) {
+      return;  // its metadata is written back by read_metadata
     } else {
       deepnet::write(saved.net, out);
     }
     check(out.str() == bytes.substr(0, consumed),
           "write_checkpoint(read_checkpoint(bytes)) differs from bytes");
     use(saved.net);
+  } catch (const deepnet::FormatError&) {
+  }
+}
+
+// The same bytes with their metadata (version 3), and as a Classifier: what is accepted is
+// written back as the very bytes it was read from.
+template <class Scalar>
+void read_metadata(const std::string& bytes) {
+  std::istringstream in(bytes);
+  try {
+    deepnet::ModelMetadata metadata;
+    const auto net = deepnet::read<Scalar>(in, metadata, deepnet::LoadOptions(), "fuzz.dnet");
+    const auto consumed = static_cast<std::size_t>(in.tellg());
+    check(metadata.class_names.empty() ||
+              metadata.class_names.size() ==
+                  static_cast<std::size_t>(std::max<deepnet::Index>(net.dims().back(), 2)),
+          "the class names do not fit n[L]");
+    check(metadata.mean.empty() ||
+              metadata.mean.size() == static_cast<std::size_t>(net.dims().front()),
+          "the standardisation does not fit n[0]");
+    if (bytes[8] != 2) {  // a checkpoint is written back by read_checkpoint
+      std::ostringstream out;
+      deepnet::write(net, metadata, out);
+      check(out.str() == bytes.substr(0, consumed), "write(read(bytes, metadata)) differs");
+    }
+    std::istringstream again(bytes);
+    try {
+      const auto model = deepnet::Classifier<Scalar>::read(again, deepnet::LoadOptions(), "fuzz");
+      std::ostringstream out;
+      model.write(out);
+      check(bytes[8] == 2 || out.str() == bytes.substr(0, consumed),
+            "Classifier::write(Classifier::read(bytes)) differs");
+      const deepnet::Matrix<Scalar> X = deepnet::Matrix<Scalar>::Ones(net.dims().front(), 2);
+      try {
+        check(model.classify_names(X).size() == 2, "classify_names: one name per example");
+      } catch (const deepnet::NumericalError&) {
+      }
+    } catch (const deepnet::FormatError&) {  // not a classifier's output
+    }
   } catch (const deepnet::FormatError&) {
   }
 }
@@ -114,5 +157,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   read_pipe<double>(bytes);
   read_checkpoint<double>(bytes);
   read_checkpoint<float>(bytes);
+  read_metadata<double>(bytes);
   return 0;
 }

@@ -1,6 +1,7 @@
 // Writes the seed corpus of the fuzz targets into the directory given as the argument:
 //   <dir>/fuzz_model_load/  small saved models (double, float, batch normalisation, dropout)
-//                            and a checkpoint (Adam, shuffled mini-batches)
+//                            a checkpoint (Adam, shuffled mini-batches) and a classifier
+//                            (version 3: class names and a standardisation)
 //   <dir>/fuzz_idx/         small IDX files of every type (and one gzip-compressed with zlib)
 //   <dir>/fuzz_csv/         small CSV texts (the first byte is the target's option byte)
 //   <dir>/fuzz_construct/   bytes from a fixed generator, read as choices by the target
@@ -9,6 +10,7 @@
 #include <deepnet/deepnet.hpp>
 #include <deepnet/io/checkpoint.hpp>
 #include <deepnet/io/model_file.hpp>
+#include <deepnet/tools/classifier.hpp>
 
 #if DEEPNET_HAVE_ZLIB
 #include <zlib.h>
@@ -79,6 +81,19 @@ void models(const fs::path& dir) {
   std::ostringstream out;
   deepnet::write_checkpoint(trained, trainer.state(), out);
   write(dir / "checkpoint_adam_f64.dnet", out.str());
+
+  // A classifier (version 3): a Softmax network, its class names and standardisation.
+  deepnet::DeepNet<double> three({3, 4, 3}, deepnet::Activation::ReLU,
+                                 deepnet::Activation::Softmax);
+  three.initialize(deepnet::Init::He, 7);
+  deepnet::Classifier<double> classifier(std::move(three), {"setosa", "versicolor", "virginica"});
+  deepnet::Labels labels(1, 6);
+  for (deepnet::Index j = 0; j < 6; ++j)
+    labels(0, j) = j % 3;
+  classifier.fit(X * 10.0, labels, deepnet::FitOptions().epochs(2));
+  std::ostringstream named;
+  classifier.write(named);
+  write(dir / "classifier_names_standardized_f64.dnet", named.str());
 }
 
 std::string idx(unsigned char type, const std::vector<std::uint32_t>& dims,

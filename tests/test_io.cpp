@@ -13,6 +13,7 @@
 #include <deepnet/io/csv.hpp>
 #include <deepnet/io/idx.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -20,6 +21,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <set>
 #include <sstream>
 #include <string>
 #include <system_error>
@@ -837,6 +839,126 @@ TEST_CASE("CSV: an empty file, a header alone", "[io][csv][errors]") {
   CHECK(csv_error("") == "data.csv: the file is empty: no header and no rows");
   CHECK(csv_error("\r\n\n  \n") == "data.csv: the file is empty: no header and no rows");
   CHECK(csv_error("a,b\n\n") == "data.csv: line 1 is a header and no data rows follow");
+}
+
+namespace {
+
+/// A small data set with class names: row j has features (j, -j / 4) and the name names[j].
+struct NamedRows {
+  std::vector<std::string> names;
+  std::string text(const std::string& header) const {
+    std::string out = header.empty() ? std::string() : header + "\n";
+    for (std::size_t j = 0; j < names.size(); ++j)
+      out += std::to_string(j) + "," + std::to_string(-0.25 * static_cast<double>(j)) + "," +
+             names[j] + "\n";
+    return out;
+  }
+  // The expectation, by other means than the loader's: std::set sorts the distinct names.
+  std::vector<std::string> sorted() const {
+    const std::set<std::string> distinct(names.begin(), names.end());
+    return {distinct.begin(), distinct.end()};
+  }
+  Index index_of(const std::string& name, const std::vector<std::string>& order) const {
+    return static_cast<Index>(std::find(order.begin(), order.end(), name) - order.begin());
+  }
+};
+
+template <class Scalar>
+void check_named(const deepnet::CsvData<Scalar>& data, const NamedRows& rows,
+                 const std::vector<std::string>& order) {
+  const auto m = static_cast<Index>(rows.names.size());
+  REQUIRE(data.X.rows() == 2);
+  REQUIRE(data.X.cols() == m);
+  REQUIRE(data.labels.cols() == m);
+  CHECK(data.class_names == order);
+  const Labels labels = data.class_labels();
+  for (Index j = 0; j < m; ++j) {
+    const std::string& name = rows.names[static_cast<std::size_t>(j)];
+    CHECK(data.X(0, j) == static_cast<Scalar>(j));
+    CHECK(data.X(1, j) == static_cast<Scalar>(-0.25 * static_cast<double>(j)));
+    CHECK(labels(0, j) == rows.index_of(name, order));
+    CHECK(data.class_names[static_cast<std::size_t>(labels(0, j))] == name);  // printed back
+  }
+}
+
+}  // namespace
+
+TEST_CASE("CSV: a label column of class names becomes class indices in sorted order",
+          "[io][csv][names]") {
+  const NamedRows rows{{"versicolor", "setosa", "virginica", "setosa", "versicolor", "Setosa"}};
+  const std::vector<std::string> order = rows.sorted();  // "Setosa" < "setosa": bytes
+  SECTION("with a header") {
+    const auto data = csv(rows.text("length,width,species"));
+    check_named(data, rows, order);
+    CHECK(data.label_name == "species");
+    CHECK(data.feature_names == std::vector<std::string>{"length", "width"});
+  }
+  SECTION("without a header: a first row whose only text is its label is data") {
+    check_named(csv(rows.text("")), rows, order);
+    CHECK(csv(rows.text("")).feature_names.empty());
+    std::istringstream in(rows.text(""));
+    check_named(deepnet::read_csv<float>(in, "data.csv"), rows, order);
+  }
+  SECTION("a column of numbers keeps its header detected by its label") {
+    const auto data = csv("1,2,label\n3,4,0\n5,6,1\n");
+    CHECK(data.class_names.empty());
+    CHECK(data.feature_names == std::vector<std::string>{"1", "2"});
+    CHECK(data.labels == (Matrix<double>(1, 2) << 0, 1).finished());
+  }
+  SECTION("names that look like numbers, when said so") {
+    const NamedRows digits{{"10", "2", "1", "2"}};
+    const auto data = csv(digits.text(""), CsvOptions().label_type(deepnet::CsvLabels::Names));
+    check_named(data, digits, digits.sorted());       // "1" < "10" < "2"
+    CHECK(csv(digits.text("")).class_names.empty());  // numbers by default
+  }
+  SECTION("given names fix the order; a test file agrees with its training file") {
+    const NamedRows test{{"virginica", "virginica", "setosa"}};  // fewer classes, other order
+    const auto train = csv(rows.text("length,width,species"));
+    const auto data =
+        csv(test.text("length,width,species"), CsvOptions().class_names(train.class_names));
+    check_named(data, test, order);
+    const std::vector<std::string> mine = {"virginica", "setosa", "versicolor", "Setosa"};
+    check_named(csv(rows.text(""), CsvOptions().class_names(mine)), rows, mine);
+  }
+}
+
+TEST_CASE("CSV: class names that cannot be read are named by line and column",
+          "[io][csv][names][errors]") {
+  const std::string test = "length,width,species\n1,2,setosa\n3,4,virginca\n";
+  const auto options = CsvOptions().class_names({"setosa", "versicolor", "virginica"});
+  const FormatError e = format_error([&] { csv(test, options); });
+  CHECK(std::string(e.what()) ==
+        "data.csv: line 3, column 3 (species): \"virginca\" is not one of the 3 class names of "
+        "CsvOptions::class_names (\"setosa\", \"versicolor\", \"virginica\")");
+  CHECK(e.offset() == static_cast<std::int64_t>(test.find("virginca")));
+  CHECK(e.field() == "species");
+  CHECK(csv_error("a,b\n1,cat\n2,3\n") ==
+        "data.csv: line 2, column 2 (b): \"cat\" is not a number; the label column mixes names "
+        "and numbers (line 3 holds \"3\"): CsvOptions().label_type(CsvLabels::Names) reads every "
+        "label as a class name");
+  CHECK(csv_error("a,b\n1,2\n2,cat\n") ==
+        "data.csv: line 3, column 2 (b): \"cat\" is not a number; the label column holds numbers "
+        "from its first row on, so every label must be one "
+        "(CsvOptions().label_type(CsvLabels::Names) reads them as class names)");
+  CHECK(csv_error("a,b\n1,cat\n2,cat\n") ==
+        "data.csv: line 2, column 2 (b): \"cat\" is not a number; every label is \"cat\": "
+        "CsvOptions().label_type(CsvLabels::Names) reads it as the name of one class");
+  CHECK(
+      csv("a,b\n1,cat\n2,cat\n", CsvOptions().label_type(deepnet::CsvLabels::Names)).class_names ==
+      std::vector<std::string>{"cat"});
+  CHECK(csv_error("a,b\n1,cat\n2,\n", CsvOptions().label_type(deepnet::CsvLabels::Names)) ==
+        "data.csv: line 3, column 2 (b): an empty label; every label must be a class name (a "
+        "missing value?)");
+  CHECK(csv_error("1,cat\n2,dog\n", CsvOptions().label_type(deepnet::CsvLabels::Numbers)) ==
+        "data.csv: line 2, column 2 (cat): \"dog\" is not a number");
+  REQUIRE_THROWS_MATCHES(
+      csv("1,a\n", CsvOptions().class_names({"a", "b", "a"})), deepnet::ConfigError,
+      Catch::Matchers::Message("CsvOptions::class_names: names 0 and 2 are both \"a\"; each class "
+                               "has one name"));
+  REQUIRE_THROWS_MATCHES(
+      csv("1,a\n", CsvOptions().class_names({"a", ""})), deepnet::ConfigError,
+      Catch::Matchers::Message(
+          "CsvOptions::class_names: name 1 is empty; a class name has at least one character"));
 }
 
 TEST_CASE("CSV: load_csv reads files, with the file's name in the messages", "[io][csv]") {

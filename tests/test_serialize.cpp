@@ -367,7 +367,7 @@ TEMPLATE_TEST_CASE("the byte layout is the one docs/file_format.md describes", "
   REQUIRE(bytes.size() == 77 + 37 * size + 4);
   CHECK(read_le_at(bytes, bytes.size() - 4, 4) ==
         deepnet::detail::crc32(bytes.data(), bytes.size() - 4));
-  CHECK(deepnet::file_format_version == 2);  // the newest; a model alone is still version 1
+  CHECK(deepnet::file_format_version == 3);  // the newest; a model alone is still version 1
 }
 
 TEST_CASE("a float model loads as double, and the reverse, only on request", "[serialize]") {
@@ -441,8 +441,8 @@ TEMPLATE_TEST_CASE("a bad value in every header field names the field and its of
       {0, 0x0058454E50454544u, 8, "magic",
        "not a deepnet model file: it starts with \"DEEPNEX\\x00\", a model starts with the magic "
        "bytes \"DEEPNET\\x00\""},
-      {8, 7, 4, "version", "unsupported format version 7 (this build reads versions 1 to 2)"},
-      {8, 0, 4, "version", "unsupported format version 0 (this build reads versions 1 to 2)"},
+      {8, 7, 4, "version", "unsupported format version 7 (this build reads versions 1 to 3)"},
+      {8, 0, 4, "version", "unsupported format version 0 (this build reads versions 1 to 3)"},
       {12, 3, 4, "scalar_type", "unknown scalar_type code 3 (1 is float32, 2 is float64)"},
       {12, other_scalar, 4, "scalar_type", "scalar_type: the model holds "},
       {16, 1, 8, "dims_count",
@@ -465,7 +465,7 @@ TEMPLATE_TEST_CASE("a bad value in every header field names the field and its of
        "MeanSquaredError)"},
       {50, 1, 1, "loss", "loss: CategoricalCrossEntropy needs a Softmax output layer, not Sigmoid"},
       {51, 3, 1, "flags[1]",
-       "flags[1]: unknown flag bits 0x02 (versions 1 and 2 define bit 0 only, batch "
+       "flags[1]: unknown flag bits 0x02 (versions 1 to 3 define bit 0 only, batch "
        "normalisation)"},
       {60, 0x80, 1, "flags[2]", "flags[2]: unknown flag bits 0x80"},
       {52, bits_of(0.0), 8, "keep_prob[1]", "keep_prob[1] must be in (0, 1], got 0"},

@@ -19,6 +19,7 @@
 #include "modules/batch_norm.hpp"
 #include "modules/dense.hpp"
 #include "modules/dropout.hpp"
+#include "tools/classifier.hpp"
 #include "tools/data.hpp"
 #include "tools/gradient_check.hpp"
 #include "tools/metrics.hpp"

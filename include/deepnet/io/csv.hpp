@@ -11,14 +11,18 @@
 ///   // data.X: 4 x 150, data.labels: 1 x 150, data.feature_names: {"sepal_length", ...}
 /// \endcode
 ///
+/// The label column may hold class names instead of numbers (`setosa,versicolor,...`): they
+/// become class indices 0..K-1 in sorted order, and CsvData::class_names keeps the names
+/// (CsvOptions::label_type, CsvOptions::class_names).
+///
 /// What is read: fields separated by a delimiter (',' by default); an optional header row of
 /// names (detected, or said by CsvOptions::header); fields in double quotes, which may hold the
 /// delimiter, line breaks and doubled quotes (""); spaces and tabs around a field; LF or CRLF
 /// line ends; a UTF-8 byte order mark. Blank lines are skipped. Every other cell must be a
-/// finite number, written as C++ reads one (std::from_chars: 3, -0.5, 1e-3; a leading + is
-/// accepted; no thousands separators, decimal point only). The delimiter is not guessed, but
-/// a first row of one field that holds another likely delimiter (';', a tab, '|', ',') is a
-/// FormatError naming it and CsvOptions::delimiter.
+/// finite number (but a class name in the label column), written as C++ reads one (std::from_chars:
+/// 3, -0.5, 1e-3; a leading + is accepted; no thousands separators, decimal point only). The
+/// delimiter is not guessed, but a first row of one field that holds another likely delimiter (';',
+/// a tab, '|', ',') is a FormatError naming it and CsvOptions::delimiter.
 ///
 /// load_csv reads a gzip-compressed file (it starts with the bytes 1f 8b, whatever its name)
 /// as it reads a plain one when the program links the CMake target `deepnet::io` (zlib; see
@@ -49,6 +53,7 @@
 #include <cstdint>
 #include <istream>
 #include <limits>
+#include <map>
 #include <optional>
 #include <ostream>
 #include <stdexcept>
@@ -67,6 +72,14 @@ enum class CsvHeader {
   Absent    ///< it does not: the first row is data
 };
 
+/// How the label column is read.
+enum class CsvLabels {
+  Detect,   ///< class names when no label is a number and there are two names or more, else
+            ///< numbers (decided from the column's cells; see CsvOptions::label_type)
+  Numbers,  ///< numbers: class indices or regression targets; a name is an error
+  Names     ///< class names, whatever they look like ("1" is a name too)
+};
+
 /// Settings of `load_csv` and `read_csv`, with chained setters:
 /// `CsvOptions().delimiter(';').label_name("price")`.
 class CsvOptions {
@@ -81,6 +94,19 @@ class CsvOptions {
   DEEPNET_OPTION(CsvOptions, std::string, label_name, std::string())
   /// How much text the file may hold (LoadLimits::max_bytes).
   DEEPNET_OPTION(CsvOptions, LoadLimits, limits, LoadLimits())
+  /// Whether the label column holds numbers or class names (`setosa`, `versicolor`, ...).
+  /// Detect (the default) reads names when none of the column's cells is a number and it holds
+  /// two names or more; a column that mixes numbers and names is an error that says to choose.
+  /// Names are mapped to class indices 0..K-1 in sorted order (byte by byte, as std::string
+  /// compares), so that two files of the same data set with the same names agree; see
+  /// class_names to give the order.
+  DEEPNET_OPTION(CsvOptions, CsvLabels, label_type, CsvLabels::Detect)
+  /// The class names in the order of their indices: name k is class k. When set, the label
+  /// column is read as names and a name not in the list is an error naming its line and column:
+  /// read a test file with the names of its training file,
+  /// `CsvOptions().class_names(train.class_names)`. Empty (the default): the names found in the
+  /// file, sorted.
+  DEEPNET_OPTION(CsvOptions, std::vector<std::string>, class_names, std::vector<std::string>())
 };
 
 /// A CSV file as `load_csv` returns it.
@@ -88,12 +114,17 @@ template <class Scalar>
 struct CsvData {
   /// n x m: column j is row j of the file (its data rows counted from 0), without the label.
   Matrix<Scalar> X;
-  /// 1 x m: the label column (class indices for one_hot, or regression targets).
+  /// 1 x m: the label column (class indices for one_hot, or regression targets). For a column
+  /// of class names, the index of each example's name in class_names.
   Matrix<Scalar> labels;
   /// The header's names of the rows of X, in order; empty when the file has no header.
   std::vector<std::string> feature_names;
   /// The header's name of the label column; empty when the file has no header.
   std::string label_name;
+  /// For a label column of names: the name of class k at position k (sorted, or as
+  /// CsvOptions::class_names gave them), so `class_names[data.labels(0, j)]` is example j's
+  /// name as the file wrote it. Empty when the labels are numbers.
+  std::vector<std::string> class_names;
 
   /// The label column as class indices, 1 x m of deepnet::Labels: the type that
   /// `DeepNet::classify`, `to_labels` and the IDX loader return, so that they compare
@@ -365,9 +396,10 @@ inline std::string not_a_number_hint(const Reader& reader, const Field& field) {
          delimiter_advice(found, reader.delimiter());
 }
 
+/// The cell's number; `hint` is added to the message when the cell is not a number.
 template <class Scalar>
 Scalar cell_value(const Reader& reader, const Field& field, std::size_t column,
-                  const std::vector<std::string>& names) {
+                  const std::vector<std::string>& names, const std::string& hint = std::string()) {
   const auto fail = [&](const std::string& text) {
     reader.fail(field.line, static_cast<Index>(column) + 1, name_of(names, column), field.offset,
                 text);
@@ -379,7 +411,9 @@ Scalar cell_value(const Reader& reader, const Field& field, std::size_t column,
   bool out_of_range = false;
   const std::optional<double> value = parse_number(field.text, out_of_range);
   if (out_of_range) fail(io::quote(field.text) + " is beyond the range of double");
-  if (!value) fail(io::quote(field.text) + " is not a number" + not_a_number_hint(reader, field));
+  if (!value) {
+    fail(io::quote(field.text) + " is not a number" + not_a_number_hint(reader, field) + hint);
+  }
   if (!std::isfinite(*value)) {
     fail(io::quote(field.text) + " is not a finite number; inputs and labels must be finite");
   }
@@ -388,8 +422,145 @@ Scalar cell_value(const Reader& reader, const Field& field, std::size_t column,
   return result;
 }
 
+/// "\"a\", \"b\", ..." : up to 20 names, quoted, for messages.
+inline std::string name_list(const std::vector<std::string>& names) {
+  std::string list;
+  for (std::size_t c = 0; c < names.size() && c < 20; ++c)
+    list += (c > 0 ? ", " : "") + io::quote(names[c]);
+  if (names.size() > 20) list += ", ...";
+  return list;
+}
+
+/// Throws ConfigError for class names that cannot be classes: an empty one, or one twice.
+inline void check_class_names(const std::vector<std::string>& names) {
+  for (std::size_t k = 0; k < names.size(); ++k) {
+    if (names[k].empty()) {
+      throw ConfigError("CsvOptions::class_names: name " + std::to_string(k) +
+                        " is empty; a class name has at least one character");
+    }
+    for (std::size_t i = 0; i < k; ++i) {
+      if (names[i] == names[k]) {
+        throw ConfigError("CsvOptions::class_names: names " + std::to_string(i) + " and " +
+                          std::to_string(k) + " are both " + io::quote(names[k]) +
+                          "; each class has one name");
+      }
+    }
+  }
+}
+
+/// The label column while the rows are read: numbers at once, or names kept until the end
+/// (their order needs every name; with Detect, whether they are names needs every cell).
+template <class Scalar>
+class LabelColumn {
+ public:
+  LabelColumn(const Reader& reader, const CsvOptions& options, std::size_t column,
+              const std::vector<std::string>& names)
+      : m_reader(reader),
+        m_column(column),
+        m_names(names),
+        m_given(options.class_names()),
+        m_type(m_given.empty() ? options.label_type() : CsvLabels::Names) {
+    for (std::size_t k = 0; k < m_given.size(); ++k)
+      m_index.emplace(m_given[k], static_cast<Index>(k));
+  }
+
+  void add(const Field& field) {
+    if (m_type == CsvLabels::Detect) {
+      // The first label decides between numbers and candidate names.
+      m_type = is_number(field) || field.text.empty() ? CsvLabels::Numbers : CsvLabels::Names;
+      m_detected = true;
+    }
+    if (m_type == CsvLabels::Numbers) {
+      m_values.push_back(cell_value<Scalar>(
+          m_reader, field, m_column, m_names,
+          m_detected ? "; the label column holds numbers from its first row on, so every label "
+                       "must be one (CsvOptions().label_type(CsvLabels::Names) reads them as "
+                       "class names)"
+                     : ""));
+      return;
+    }
+    if (field.text.empty()) {
+      fail(field, field.quoted ? "an empty quoted label (\"\"); every label must be a class name"
+                               : "an empty label; every label must be a class name (a missing "
+                                 "value?)");
+    }
+    if (!m_given.empty()) {
+      const auto found = m_index.find(field.text);
+      if (found == m_index.end()) {
+        fail(field, io::quote(field.text) + " is not one of the " + std::to_string(m_given.size()) +
+                        " class names of CsvOptions::class_names (" + name_list(m_given) + ")");
+      }
+      m_values.push_back(static_cast<Scalar>(found->second));
+      return;
+    }
+    m_fields.push_back(field);
+  }
+
+  /// The labels, 1 x m, and the class names (empty for numbers).
+  void finish(Matrix<Scalar>& labels, std::vector<std::string>& class_names) {
+    if (m_type == CsvLabels::Names && m_given.empty()) {
+      std::map<std::string, Index> index;
+      for (const Field& field : m_fields)
+        index.emplace(field.text, 0);
+      if (m_detected) check_detected(index.size());
+      for (auto& [name, k] : index) {
+        k = static_cast<Index>(class_names.size());
+        class_names.push_back(name);
+      }
+      for (const Field& field : m_fields)
+        m_values.push_back(static_cast<Scalar>(index[field.text]));
+    } else if (!m_given.empty()) {
+      class_names = m_given;
+    }
+    labels =
+        Eigen::Map<const Matrix<Scalar>>(m_values.data(), 1, static_cast<Index>(m_values.size()));
+  }
+
+ private:
+  [[noreturn]] void fail(const Field& field, const std::string& text) const {
+    m_reader.fail(field.line, static_cast<Index>(m_column) + 1, name_of(m_names, m_column),
+                  field.offset, text);
+  }
+
+  // Detected names: none may be a number, and one name alone is more likely a mistake (a
+  // typo in a column of numbers) than a data set of one class. Either is the error of the
+  // first label, as a column of numbers would give it.
+  void check_detected(std::size_t distinct) const {
+    const Field* number = nullptr;
+    for (const Field& field : m_fields) {
+      if (is_number(field)) {
+        number = &field;
+        break;
+      }
+    }
+    if (number == nullptr && distinct >= 2) return;
+    std::string hint;
+    if (number != nullptr) {
+      hint = "; the label column mixes names and numbers (line " + std::to_string(number->line) +
+             " holds " + io::quote(number->text) +
+             "): CsvOptions().label_type(CsvLabels::Names) reads every label as a class name";
+    } else if (m_fields.size() > 1) {
+      hint = "; every label is " + io::quote(m_fields.front().text) +
+             ": CsvOptions().label_type(CsvLabels::Names) reads it as the name of one class";
+    }
+    cell_value<Scalar>(m_reader, m_fields.front(), m_column, m_names, hint);
+    DEEPNET_ASSERT(false, "LabelColumn: a name read as a number");
+  }
+
+  const Reader& m_reader;
+  std::size_t m_column;
+  const std::vector<std::string>& m_names;
+  const std::vector<std::string>& m_given;
+  CsvLabels m_type;
+  bool m_detected = false;
+  std::map<std::string, Index> m_index;  // of the given names
+  std::vector<Scalar> m_values;
+  std::vector<Field> m_fields;  // names, until finish
+};
+
 template <class Scalar>
 CsvData<Scalar> read(Reader& reader, const CsvOptions& options) {
+  check_class_names(options.class_names());
   std::vector<Field> fields;
   if (!reader.next(fields)) {
     throw FormatError(reader.name() + ": the file is empty: no header and no rows", reader.name(),
@@ -399,11 +570,42 @@ CsvData<Scalar> read(Reader& reader, const CsvOptions& options) {
   const std::uint64_t first_offset = fields.front().offset;
   const std::size_t columns = fields.size();
   if (columns == 1) check_single_field(reader, fields.front());
+  const CsvLabels label_type =
+      options.class_names().empty() ? options.label_type() : CsvLabels::Names;
 
+  // The label column by position: known before the header, which may depend on it.
+  const auto label_by_position = [&] {
+    const Index wanted = options.label_column();
+    const Index resolved = wanted < 0 ? wanted + static_cast<Index>(columns) : wanted;
+    if (resolved < 0 || resolved >= static_cast<Index>(columns)) {
+      reader.fail(first_line, 0, "", first_offset,
+                  "label_column " + std::to_string(wanted) + " does not exist: the rows have " +
+                      std::to_string(columns) +
+                      " columns (label_column counts from 0; a negative one from the end, -1 "
+                      "being the last)");
+    }
+    return static_cast<std::size_t>(resolved);
+  };
+  const bool by_name = !options.label_name().empty();
+  std::size_t label = by_name ? 0 : label_by_position();
+
+  // The header. A first row whose only text is the label ("5.1,3.5,setosa") is data when the
+  // labels are names; with Detect, the second row tells: a number in its label column makes
+  // the first row a header, as a name makes it data.
   bool header = options.header() == CsvHeader::Present;
+  std::vector<Field> second;  // read ahead to decide, and then the next row
+  bool have_second = false;
   if (options.header() == CsvHeader::Detect) {
-    for (const Field& field : fields) {
-      if (!field.text.empty() && !is_number(field)) header = true;
+    bool text = false, label_text = false;
+    for (std::size_t c = 0; c < columns; ++c) {
+      if (fields[c].text.empty() || is_number(fields[c])) continue;
+      (!by_name && c == label ? label_text : text) = true;
+    }
+    if (text || (label_text && label_type == CsvLabels::Numbers)) {
+      header = true;
+    } else if (label_text && label_type == CsvLabels::Detect) {
+      have_second = reader.next(second);
+      header = !have_second || (label < second.size() && is_number(second[label]));
     }
   }
   std::vector<std::string> names;
@@ -412,9 +614,7 @@ CsvData<Scalar> read(Reader& reader, const CsvOptions& options) {
       names.push_back(std::move(field.text));
   }
 
-  // The label column.
-  std::size_t label = 0;
-  if (!options.label_name().empty()) {
+  if (by_name) {
     const std::string& wanted = options.label_name();
     if (!header) {
       reader.fail(first_line, 0, "", first_offset,
@@ -427,13 +627,9 @@ CsvData<Scalar> read(Reader& reader, const CsvOptions& options) {
       if (names[c] == wanted) found.push_back(c);
     }
     if (found.empty()) {
-      std::string list;
-      for (std::size_t c = 0; c < columns && c < 20; ++c)
-        list += (c > 0 ? ", " : "") + io::quote(names[c]);
-      if (columns > 20) list += ", ...";
       throw FormatError(reader.name() + ": line " + std::to_string(first_line) +
                             ": no column is named " + io::quote(wanted) +
-                            " (CsvOptions::label_name); the header names " + list,
+                            " (CsvOptions::label_name); the header names " + name_list(names),
                         reader.name(), static_cast<std::int64_t>(first_offset), wanted);
     }
     if (found.size() > 1) {
@@ -444,17 +640,6 @@ CsvData<Scalar> read(Reader& reader, const CsvOptions& options) {
                         reader.name(), static_cast<std::int64_t>(first_offset), wanted);
     }
     label = found.front();
-  } else {
-    const Index wanted = options.label_column();
-    const Index resolved = wanted < 0 ? wanted + static_cast<Index>(columns) : wanted;
-    if (resolved < 0 || resolved >= static_cast<Index>(columns)) {
-      reader.fail(first_line, 0, "", first_offset,
-                  "label_column " + std::to_string(wanted) + " does not exist: the rows have " +
-                      std::to_string(columns) +
-                      " columns (label_column counts from 0; a negative one from the end, -1 "
-                      "being the last)");
-    }
-    label = static_cast<std::size_t>(resolved);
   }
   if (columns < 2) {
     reader.fail(first_line, 0, "", first_offset,
@@ -470,11 +655,15 @@ CsvData<Scalar> read(Reader& reader, const CsvOptions& options) {
   }
 
   // The data rows: each one example, so each one column of X.
-  std::vector<Scalar> features, labels;
+  std::vector<Scalar> features;
+  LabelColumn<Scalar> labels(reader, options, label, names);
   std::int64_t shape_line = first_line;
   bool have_row = !header;
   if (header) {
-    if (!reader.next(fields)) {
+    if (have_second) {
+      fields = std::move(second);
+      have_second = false;
+    } else if (!reader.next(fields)) {
       throw FormatError(reader.name() + ": line " + std::to_string(first_line) +
                             " is a header and no data rows follow",
                         reader.name(), static_cast<std::int64_t>(first_offset));
@@ -491,16 +680,25 @@ CsvData<Scalar> read(Reader& reader, const CsvOptions& options) {
                       ", expected " + expected);
     }
     for (std::size_t c = 0; c < columns; ++c) {
-      const Scalar value = cell_value<Scalar>(reader, fields[c], c, names);
-      (c == label ? labels : features).push_back(value);
+      if (c == label) {
+        labels.add(fields[c]);
+      } else {
+        features.push_back(cell_value<Scalar>(reader, fields[c], c, names));
+      }
     }
-    have_row = reader.next(fields);
+    if (have_second) {
+      fields = std::move(second);
+      have_second = false;
+      have_row = true;
+    } else {
+      have_row = reader.next(fields);
+    }
   }
 
-  const auto m = static_cast<Index>(labels.size());
+  labels.finish(result.labels, result.class_names);
+  const auto m = result.labels.cols();
   const auto n = static_cast<Index>(columns - 1);
   result.X = Eigen::Map<const Matrix<Scalar>>(features.data(), n, m);
-  result.labels = Eigen::Map<const Matrix<Scalar>>(labels.data(), 1, m);
   return result;
 }
 
@@ -540,7 +738,10 @@ inline constexpr bool csv_reads_gzip = DEEPNET_IO_GZIP != 0;
 ///         field that is never closed, a label_name that no column has, a label_column beyond
 ///         the columns, a file larger than options.limits().max_bytes(), rows of one field
 ///         that hold another delimiter (';', a tab: set CsvOptions::delimiter), a damaged gzip
-///         stream, or a compressed file without zlib (link deepnet::io, or gunzip it)
+///         stream, or a compressed file without zlib (link deepnet::io, or gunzip it); a
+///         class name not among CsvOptions::class_names, an empty class name, a label column
+///         that mixes names and numbers; ConfigError for class_names with an empty name or a
+///         name twice
 template <class Scalar = double>
 CsvData<Scalar> load_csv(const std::string& path, const CsvOptions& options = CsvOptions()) {
   detail::io::FileInput input(path);

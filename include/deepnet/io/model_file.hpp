@@ -11,16 +11,17 @@
 /// The file holds the architecture (layer_dims, one activation per layer, the loss), the
 /// per-layer options (batch normalisation, keep_prob), the L2 strength and every parameter:
 /// W[l] and b[l], and gamma, beta and the running statistics with batch normalisation. It ends
-/// with a CRC-32 of everything before it. Every value is written byte by byte in little-endian
-/// order, so a file is the same on every host. Gradients, caches, optimizer state and the
-/// dropout generator are not saved: a loaded network predicts exactly like the saved one and
-/// can be trained further, but an optimizer starts afresh.
+/// with a CRC-32 of everything before it. With ModelMetadata (io/model_metadata.hpp: class
+/// names, the inputs' standardisation) it is a version 3 file that also holds them. Every value is
+/// written byte by byte in little-endian order, so a file is the same on every host. Gradients,
+/// caches, optimizer state and the dropout generator are not saved: a loaded network predicts
+/// exactly like the saved one and can be trained further, but an optimizer starts afresh.
 ///
 /// Loading trusts nothing in the file: every count is checked against fixed limits and against
 /// the bytes actually present before anything is allocated, the checksum is verified before the
 /// network is built, and every problem is a FormatError (errors.hpp) naming the file, the field
 /// and the byte offset, e.g.
-/// `model.dnet: byte 8: unsupported format version 7 (this build reads version 1)`.
+/// `model.dnet: byte 8: unsupported format version 7 (this build reads versions 1 to 3)`.
 #ifndef DEEPNET_IO_MODEL_FILE_HPP
 #define DEEPNET_IO_MODEL_FILE_HPP
 
@@ -33,6 +34,7 @@
 #include "../detail/crc32.hpp"
 #include "../detail/option.hpp"
 #include "../errors.hpp"
+#include "model_metadata.hpp"
 
 #include <algorithm>
 #include <array>
@@ -62,8 +64,9 @@ class DeepNet;  // core/deep_net.hpp, included at the end (it includes this file
 
 /// The newest version of the file format this build reads and writes. A file is written in
 /// the oldest version that holds what it carries: a model alone in version 1 (which every
-/// build reads), a checkpoint (a model with its training state) in version 2.
-inline constexpr std::uint32_t file_format_version = 2;
+/// build reads), a checkpoint (a model with its training state) in version 2, a model with
+/// metadata (class names, standardisation: ModelMetadata) in version 3.
+inline constexpr std::uint32_t file_format_version = 3;
 
 /// The 8 bytes every model file starts with: "DEEPNET" and a zero byte.
 inline constexpr std::array<unsigned char, 8> file_magic = {'D', 'E', 'E', 'P',
@@ -233,11 +236,13 @@ struct FileHeader {
   std::vector<bool> batch_norm;
   std::vector<double> keep_prob;
   double l2 = 0.0;
-  std::uint64_t state_bytes = 0;  // version 2: the size of the training state
+  std::uint64_t state_bytes = 0;     // version 2: the size of the training state
+  std::uint64_t metadata_bytes = 0;  // version 3: the size of the metadata block
 };
 
 /// Bytes of the header for L layers: 8 magic + 4 version + 4 scalar + 8 count + 8 (L+1) dims
-/// + L activations + 1 loss + 9 L (flags, keep_prob) + 8 l2; version 2 adds 8 (state_bytes).
+/// + L activations + 1 loss + 9 L (flags, keep_prob) + 8 l2; version 2 adds 8 (state_bytes),
+/// version 3 8 (metadata_bytes).
 inline std::uint64_t header_size(std::uint64_t layers, std::uint32_t version = 1) {
   return 41 + 18 * layers + (version >= 2 ? 8 : 0);
 }
@@ -290,6 +295,12 @@ inline std::optional<Layout> layout_of(const FileHeader& header) {
     const auto sum = checked_add(bytes, header.state_bytes, limit);
     if (!sum) return std::nullopt;
     layout.segments.push_back(Segment{"training_state", start + bytes, header.state_bytes, 1, 1});
+    bytes = *sum;
+  }
+  if (header.metadata_bytes > 0) {  // version 3: the metadata, after the parameters
+    const auto sum = checked_add(bytes, header.metadata_bytes, limit);
+    if (!sum) return std::nullopt;
+    layout.segments.push_back(Segment{"metadata", start + bytes, header.metadata_bytes, 1, 1});
     bytes = *sum;
   }
   layout.checksum_offset = start + bytes;
@@ -495,7 +506,7 @@ FileHeader read_header(ModelReader& reader, const LoadOptions& options) {
       std::snprintf(bits, sizeof bits, "0x%02X", static_cast<unsigned>(flags & ~flag_batch_norm));
       reader.fail(at, field,
                   field + ": unknown flag bits " + bits +
-                      " (versions 1 and 2 define bit 0 only, batch normalisation)");
+                      " (versions 1 to 3 define bit 0 only, batch normalisation)");
     }
     header.batch_norm.push_back((flags & flag_batch_norm) != 0);
 
@@ -519,7 +530,19 @@ FileHeader read_header(ModelReader& reader, const LoadOptions& options) {
     reader.fail(at, "l2",
                 "l2: lambda must be 0 or more and finite, got " + number_string(header.l2));
   }
-  if (version >= 2) {
+  if (version == 3) {
+    at = reader.offset();
+    header.metadata_bytes = reader.u64("metadata_bytes");
+    if (header.metadata_bytes < min_metadata_bytes ||
+        header.metadata_bytes > FileLimits::max_parameter_bytes) {
+      reader.fail(at, "metadata_bytes",
+                  "metadata_bytes: a version 3 file holds a metadata block of " +
+                      std::to_string(min_metadata_bytes) + " to " +
+                      std::to_string(FileLimits::max_parameter_bytes) + " bytes, this one says " +
+                      std::to_string(header.metadata_bytes));
+    }
+  }
+  if (version == 2) {
     at = reader.offset();
     header.state_bytes = reader.u64("state_bytes");
     if (header.state_bytes < min_state_bytes ||
@@ -581,10 +604,12 @@ struct StateBlock {
   FileScalar scalar = FileScalar::Float64;
 };
 
+/// Reads a model; its training state (version 2) goes to `state` and its metadata (version 3,
+/// checked whether it is asked for or not) to `metadata`, when given.
 template <class Scalar>
 DeepNet<Scalar> read_model(std::istream& in, const LoadOptions& options, const std::string& name,
                            const char* noun, std::optional<std::uint64_t> size, bool whole_input,
-                           StateBlock* state = nullptr) {
+                           StateBlock* state = nullptr, ModelMetadata* metadata = nullptr) {
   ModelReader reader(in, name, noun);
   const FileHeader header = read_header<Scalar>(reader, options);
   const std::uint64_t layers = header.dims.size() - 1;
@@ -727,6 +752,14 @@ DeepNet<Scalar> read_model(std::istream& in, const LoadOptions& options, const s
       state->offset = segment.start;
     }
   }
+  ModelMetadata found_metadata;
+  if (header.metadata_bytes > 0) {
+    const Segment& segment = layout.segments.back();
+    MetadataReader metadata_reader(bytes.data() + (segment.start - parameters_start), segment.rows,
+                                   segment.start, name);
+    found_metadata = metadata_reader.read(header.dims.front(), header.dims.back());
+  }
+  if (metadata != nullptr) *metadata = std::move(found_metadata);
   return std::move(net);
 }
 
@@ -795,10 +828,19 @@ void check_writable(const DeepNet<Scalar>& net) {
 
 /// The whole model file as bytes.
 /// `state`: the training state of a checkpoint (io/checkpoint.hpp), which makes it a version 2
-/// file; without it the model is written in version 1.
+/// file; `metadata`, when not empty, makes it a version 3 file; with neither the model is
+/// written in version 1.
 template <class Scalar>
-std::string encode(const DeepNet<Scalar>& net, const std::string* state = nullptr) {
+std::string encode(const DeepNet<Scalar>& net, const std::string* state = nullptr,
+                   const ModelMetadata* metadata = nullptr) {
   check_writable(net);
+  std::string block;
+  if (metadata != nullptr && !metadata->empty()) {
+    DEEPNET_ASSERT(state == nullptr, "encode: a checkpoint holds no metadata");
+    check_metadata(*metadata, static_cast<std::uint64_t>(net.dims().front()),
+                   static_cast<std::uint64_t>(net.dims().back()), "deepnet::write");
+    block = encode_metadata(*metadata);
+  }
   const Index layers = net.L();
   std::string out;
   std::uint64_t parameters = 0;
@@ -808,10 +850,10 @@ std::string encode(const DeepNet<Scalar>& net, const std::string* state = nullpt
                   (current.has_batch_norm() ? 4 * static_cast<std::uint64_t>(current.units())
                                             : std::uint64_t(0));
   }
-  const std::uint32_t version = state != nullptr ? 2 : 1;
+  const std::uint32_t version = state != nullptr ? 2 : !block.empty() ? 3 : 1;
   out.reserve(static_cast<std::size_t>(header_size(static_cast<std::uint64_t>(layers), version) +
                                        parameters * sizeof(Scalar) +
-                                       (state != nullptr ? state->size() : 0) + 4));
+                                       (state != nullptr ? state->size() : 0) + block.size() + 4));
 
   out.append(reinterpret_cast<const char*>(file_magic.data()), file_magic.size());
   put_le(out, version, 4);
@@ -828,6 +870,7 @@ std::string encode(const DeepNet<Scalar>& net, const std::string* state = nullpt
   }
   put_f64(out, net.l2());
   if (state != nullptr) put_le(out, static_cast<std::uint64_t>(state->size()), 8);
+  if (version == 3) put_le(out, static_cast<std::uint64_t>(block.size()), 8);
 
   const auto put_matrix = [&out](const auto& M) {  // row by row
     for (Index i = 0; i < M.rows(); ++i) {
@@ -848,6 +891,7 @@ std::string encode(const DeepNet<Scalar>& net, const std::string* state = nullpt
     }
   }
   if (state != nullptr) out += *state;
+  out += block;
   put_le(out, crc32(out.data(), out.size()), 4);  // detail/crc32.hpp
   return out;
 }
@@ -868,6 +912,19 @@ void write(const DeepNet<Scalar>& net, std::ostream& out) {
   if (!out) throw std::ios_base::failure("deepnet::write: the stream failed while writing");
 }
 
+/// Writes the network with its metadata (class names, standardisation: io/model_metadata.hpp);
+/// a version 3 file when the metadata is not empty, else the version 1 file of `write`.
+/// \throws ConfigError naming the problem when the metadata does not fit the network (class
+///         names other than one per Softmax unit or two for one Sigmoid unit, an empty or
+///         repeated name, a standardisation other than n[0] finite means and scales > 0); as
+///         `write`
+template <class Scalar>
+void write(const DeepNet<Scalar>& net, const ModelMetadata& metadata, std::ostream& out) {
+  const std::string bytes = detail::serialize::encode(net, nullptr, &metadata);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (!out) throw std::ios_base::failure("deepnet::write: the stream failed while writing");
+}
+
 /// Reads a network written by `write` from the stream's current position; the stream is left
 /// just after the model's checksum, so it may hold more data (or more models) after it.
 /// A seekable stream is measured first, and a header that promises more bytes than it holds
@@ -882,6 +939,19 @@ DeepNet<Scalar> read(std::istream& in, const LoadOptions& options = LoadOptions(
   return detail::serialize::read_model<Scalar>(in, options, name, "stream", size, false);
 }
 
+/// Reads a network and its metadata; a file without metadata (version 1 or 2) gives an empty
+/// `metadata`.
+/// \throws as the `read` above; FormatError naming the byte and the field of a damaged
+///         metadata block (`metadata.class_name[2]`, `metadata.scale[0]`, ...)
+template <class Scalar = double>
+DeepNet<Scalar> read(std::istream& in, ModelMetadata& metadata,
+                     const LoadOptions& options = LoadOptions(),
+                     const std::string& name = "<stream>") {
+  const std::optional<std::uint64_t> size = detail::serialize::remaining_bytes(in);
+  return detail::serialize::read_model<Scalar>(in, options, name, "stream", size, false, nullptr,
+                                               &metadata);
+}
+
 /// Saves the network to a file, atomically: it is written to a temporary file next to it
 /// (path + ".tmp-..."), flushed to disk and renamed over `path`, so `path` holds either its
 /// old contents or the complete new model, never a part of one.
@@ -890,6 +960,15 @@ DeepNet<Scalar> read(std::istream& in, const LoadOptions& options = LoadOptions(
 template <class Scalar>
 void save(const DeepNet<Scalar>& net, const std::string& path) {
   const std::string bytes = detail::serialize::encode(net);  // before touching the disk
+  detail::write_file_atomically(path, bytes, "deepnet::save");
+}
+
+/// Saves the network with its metadata, atomically as `save` above: a version 3 file when the
+/// metadata is not empty, else version 1.
+/// \throws as `save` above; ConfigError as `write` with metadata
+template <class Scalar>
+void save(const DeepNet<Scalar>& net, const ModelMetadata& metadata, const std::string& path) {
+  const std::string bytes = detail::serialize::encode(net, nullptr, &metadata);
   detail::write_file_atomically(path, bytes, "deepnet::save");
 }
 
@@ -910,6 +989,28 @@ DeepNet<Scalar> load(const std::string& path, const LoadOptions& options = LoadO
   }
   const std::optional<std::uint64_t> size = detail::serialize::remaining_bytes(in);
   return detail::serialize::read_model<Scalar>(in, options, path, "file", size, true);
+}
+
+/// Loads a network and its metadata (class names, standardisation), saved by `save` with
+/// metadata; a file without metadata (version 1 or 2) gives an empty `metadata`.
+/// \code
+///   deepnet::ModelMetadata metadata;
+///   auto net = deepnet::load<double>("iris.dnet", metadata);
+/// \endcode
+/// \throws as the `load` above; FormatError naming the byte and the field of a damaged
+///         metadata block
+template <class Scalar = double>
+DeepNet<Scalar> load(const std::string& path, ModelMetadata& metadata,
+                     const LoadOptions& options = LoadOptions()) {
+  errno = 0;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    detail::throw_os_error(errno != 0 ? errno : static_cast<int>(std::errc::io_error),
+                           "deepnet::load: cannot open " + path);
+  }
+  const std::optional<std::uint64_t> size = detail::serialize::remaining_bytes(in);
+  return detail::serialize::read_model<Scalar>(in, options, path, "file", size, true, nullptr,
+                                               &metadata);
 }
 
 }  // namespace deepnet

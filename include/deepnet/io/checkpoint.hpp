@@ -22,6 +22,7 @@
 #include "../detail/atomic_file.hpp"
 #include "../detail/bytes.hpp"
 #include "../errors.hpp"
+#include "../training/checkpoint_hooks.hpp"
 #include "../training/optimizer.hpp"
 #include "../training/training_state.hpp"
 #include "model_file.hpp"
@@ -363,6 +364,31 @@ Checkpoint<Scalar> load_checkpoint(const std::string& path,
   return detail::checkpoint::read<Scalar>(in, options, path, "file", true);
 }
 
+namespace detail {
+namespace checkpoint {
+
+// The hooks' functions: the public ones with fit's arguments (default load options).
+template <class Scalar>
+void save_for_fit(const DeepNet<Scalar>& net, const TrainingState<Scalar>& state,
+                  const std::string& path) {
+  save_checkpoint(net, state, path);
+}
+template <class Scalar>
+Checkpoint<Scalar> load_for_fit(const std::string& path) {
+  return load_checkpoint<Scalar>(path);
+}
+
+}  // namespace checkpoint
+
+template <class Unused>
+const CheckpointHooks* checkpoint_hooks() noexcept {
+  static constexpr CheckpointHooks hooks{
+      {&checkpoint::save_for_fit<float>, &checkpoint::load_for_fit<float>},
+      {&checkpoint::save_for_fit<double>, &checkpoint::load_for_fit<double>}};
+  return &hooks;
+}
+
+}  // namespace detail
 }  // namespace deepnet
 
 #endif  // DEEPNET_IO_CHECKPOINT_HPP

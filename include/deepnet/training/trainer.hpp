@@ -179,7 +179,9 @@ class Trainer {
     ++m_epoch;
     m_history.epochs.push_back(std::move(record));
     const Epoch& done_epoch = m_history.epochs.back();
-    if (!m_options.checkpoint().empty()) save_checkpoint(m_net, state(), m_options.checkpoint());
+    if (!m_options.checkpoint().empty()) {
+      checkpoint_io().save(m_net, state(), m_options.checkpoint());
+    }
 
     m_progress.epoch(done_epoch, m_batches);
     print(done_epoch);
@@ -333,7 +335,7 @@ class Trainer {
         m_random(options.seed()) {
     std::optional<Checkpoint<Scalar>> resumed;
     if (!options.resume_from().empty()) {
-      resumed.emplace(load_checkpoint<Scalar>(options.resume_from()));
+      resumed.emplace(checkpoint_io().load(options.resume_from()));
       take_parameters(resumed->net, options.resume_from());
     }
     validate();
@@ -361,6 +363,13 @@ class Trainer {
     m_history.cost.reserve(static_cast<std::size_t>(options.epochs() * m_batches));
     m_history.epochs.reserve(static_cast<std::size_t>(options.epochs()));
     if (resumed && resumed->has_state) resume(resumed->state);
+  }
+
+  // The checkpoint writer and reader, which FitOptions::checkpoint and resume_from point at.
+  const detail::CheckpointIO<Scalar>& checkpoint_io() const {
+    const detail::CheckpointHooks* hooks = m_options.checkpoint_hooks();
+    DEEPNET_ASSERT(hooks != nullptr, "a checkpoint path is only set together with the hooks");
+    return hooks->get<Scalar>();
   }
 
   // resume_from: the network takes the parameters of the checkpoint's, which must have the

@@ -237,7 +237,7 @@ class DeepNet {
     for (LayerType& layer : m_layers) {
       initialize_weights(init, layer.W(), random);
       layer.b().setZero();
-      if (layer.has_batch_norm()) layer.set_batch_norm(true);  // gamma = 1, beta = 0
+      if (layer.has_batch_norm()) layer.reset_batch_norm();  // gamma = 1, beta = 0
     }
     m_random = Random(~seed);
     m_pass = Pass::None;

@@ -367,15 +367,19 @@ Checkpoint<Scalar> load_checkpoint(const std::string& path,
 namespace detail {
 namespace checkpoint {
 
-// The hooks' functions: the public ones with fit's arguments (default load options).
+// The hooks' functions: fit's save, and resume_from's load (default load options) after which
+// the network takes the parameters read.
 template <class Scalar>
 void save_for_fit(const DeepNet<Scalar>& net, const TrainingState<Scalar>& state,
                   const std::string& path) {
   save_checkpoint(net, state, path);
 }
 template <class Scalar>
-Checkpoint<Scalar> load_for_fit(const std::string& path) {
-  return load_checkpoint<Scalar>(path);
+std::optional<TrainingState<Scalar>> resume_for_fit(DeepNet<Scalar>& net, const std::string& path) {
+  Checkpoint<Scalar> saved = load_checkpoint<Scalar>(path);
+  TrainingModel<DeepNet<Scalar>>::take_parameters(net, saved.net, path);
+  if (!saved.has_state) return std::nullopt;
+  return std::move(saved.state);
 }
 
 }  // namespace checkpoint
@@ -383,8 +387,8 @@ Checkpoint<Scalar> load_for_fit(const std::string& path) {
 template <class Unused>
 const CheckpointHooks* checkpoint_hooks() noexcept {
   static constexpr CheckpointHooks hooks{
-      {&checkpoint::save_for_fit<float>, &checkpoint::load_for_fit<float>},
-      {&checkpoint::save_for_fit<double>, &checkpoint::load_for_fit<double>}};
+      {&checkpoint::save_for_fit<float>, &checkpoint::resume_for_fit<float>},
+      {&checkpoint::save_for_fit<double>, &checkpoint::resume_for_fit<double>}};
   return &hooks;
 }
 

@@ -3,13 +3,16 @@
 /// them into every program. Whether `fit` saves or resumes is decided at run time, by
 /// `FitOptions::checkpoint` and `FitOptions::resume_from`; a direct call from the training loop
 /// would compile the model file's reader and writer into every program that calls `fit`. The
-/// two setters store a pointer to these hooks instead, so only a program that calls one of them
-/// compiles the file code (for float and double), and the loop calls it through the pointer.
+/// two setters (member templates) store a pointer to these hooks instead, so only a program that
+/// calls one of them compiles the file code (for float and double), and the loop calls it
+/// through the pointer.
+/// Taking a checkpoint's parameters (which copies batch normalisation's) is part of it.
 #ifndef DEEPNET_TRAINING_CHECKPOINT_HOOKS_HPP
 #define DEEPNET_TRAINING_CHECKPOINT_HOOKS_HPP
 
 #include "training_state.hpp"
 
+#include <optional>
 #include <string>
 #include <type_traits>
 
@@ -17,20 +20,20 @@ namespace deepnet {
 
 template <class Scalar>
 class DeepNet;
-template <class Scalar>
-struct Checkpoint;
 
 namespace detail {
 
 /// The checkpoint writer and reader for one scalar type, as the training loop calls them:
-/// `save_checkpoint(net, state, path)` and `load_checkpoint<Scalar>(path)`.
+/// `save_checkpoint(net, state, path)`, and `load_checkpoint<Scalar>(path)` followed by the
+/// network taking the parameters it read.
 template <class Scalar>
 struct CheckpointIO {
   /// Saves the network with its training state, atomically.
   void (*save)(const DeepNet<Scalar>& net, const TrainingState<Scalar>& state,
                const std::string& path);
-  /// Reads a checkpoint (or a model file alone).
-  Checkpoint<Scalar> (*load)(const std::string& path);
+  /// resume_from: reads the checkpoint (or model file) at `path`, gives `net` its parameters
+  /// (its architecture must be the same) and returns its training state, if it has one.
+  std::optional<TrainingState<Scalar>> (*resume)(DeepNet<Scalar>& net, const std::string& path);
 };
 
 /// The checkpoint code of the scalar types that model files hold.
@@ -51,8 +54,10 @@ struct CheckpointHooks {
   }
 };
 
-/// The hooks; defined in io/checkpoint.hpp (a template only so that the definition may come
-/// after the setters that take its address: it is compiled when one of them is called).
+/// The hooks; defined in io/checkpoint.hpp. A template, and the setters templates too, so that
+/// it is only instantiated by a call of a setter: a non-template inline function that named it
+/// would instantiate it, and all the file code behind it, in every program that includes the
+/// options, called or not.
 template <class Unused = void>
 const CheckpointHooks* checkpoint_hooks() noexcept;
 

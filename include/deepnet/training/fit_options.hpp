@@ -88,9 +88,12 @@ class FitOptions {
  public:
   /// A file to save a checkpoint to after every epoch (io/checkpoint.hpp: the network, the
   /// optimizer's state, the epoch and the generators), atomically; empty: none.
-  FitOptions& checkpoint(std::string path) {
-    m_checkpoint = std::move(path);
-    m_checkpoint_hooks = detail::checkpoint_hooks();
+  /// (A template taking anything a std::string is made from, so that the checkpoint code is
+  /// only compiled in a program that calls it: training/checkpoint_hooks.hpp.)
+  template <class Path, class = std::enable_if_t<std::is_convertible<Path&&, std::string>::value>>
+  FitOptions& checkpoint(Path&& path) {
+    m_checkpoint = std::string(std::forward<Path>(path));
+    m_checkpoint_hooks = detail::checkpoint_hooks<std::void_t<Path>>();
     return *this;
   }
   /// The file a checkpoint is saved to after every epoch; empty: none.
@@ -99,9 +102,12 @@ class FitOptions {
   /// A checkpoint (or a model file) to start from: the network takes its parameters, and with
   /// a training state, fit goes on with the epoch after the last one saved, as if it had never
   /// stopped; empty: none.
-  FitOptions& resume_from(std::string path) {
-    m_resume_from = std::move(path);
-    m_checkpoint_hooks = detail::checkpoint_hooks();
+  /// (A template taking anything a std::string is made from, so that the checkpoint code is
+  /// only compiled in a program that calls it: training/checkpoint_hooks.hpp.)
+  template <class Path, class = std::enable_if_t<std::is_convertible<Path&&, std::string>::value>>
+  FitOptions& resume_from(Path&& path) {
+    m_resume_from = std::string(std::forward<Path>(path));
+    m_checkpoint_hooks = detail::checkpoint_hooks<std::void_t<Path>>();
     return *this;
   }
   /// The checkpoint training starts from; empty: none.

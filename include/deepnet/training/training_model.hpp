@@ -149,14 +149,38 @@ struct TrainingModel<DeepNet<S>> {
   }
 
   /// resume_from: reads options.resume_from(), gives the network the checkpoint's parameters
-  /// (the architecture must be the same) and returns its training state, if it has one.
+  /// (take_parameters) and returns its training state, if it has one. Through the hooks the
+  /// option set (training/checkpoint_hooks.hpp).
   /// \throws ConfigError for another architecture; as load_checkpoint
   static std::optional<TrainingState<Scalar>> load_checkpoint(Net& net, const FitOptions& options) {
-    const std::string& path = options.resume_from();
-    Checkpoint<Scalar> saved = io(options).load(path);
-    take_parameters(net, saved.net, path);
-    if (!saved.has_state) return std::nullopt;
-    return std::move(saved.state);
+    return io(options).resume(net, options.resume_from());
+  }
+
+  /// The network takes the parameters of a checkpoint's network read from `path`, which must
+  /// have the same architecture (called by the checkpoint reader's hook).
+  /// \throws ConfigError naming what differs
+  static void take_parameters(Net& net, const Net& saved, const std::string& path) {
+    const std::string at = std::string(where) + ": resume_from " + path + ": ";
+    if (saved.dims() != net.dims()) {
+      throw ConfigError(at + "the checkpoint's network has layer_dims " +
+                        dims_string(saved.dims()) + ", this one " + dims_string(net.dims()));
+    }
+    for (Index l = 1; l <= net.L(); ++l) {
+      const Layer<Scalar>& from = saved.layer(l);
+      const Layer<Scalar>& to = net.layer(l);
+      if (from.activation() != to.activation() || from.has_batch_norm() != to.has_batch_norm()) {
+        throw ConfigError(at + "layer " + std::to_string(l) + " is " + describe(from) +
+                          " in the checkpoint and " + describe(to) + " in this network");
+      }
+    }
+    if (saved.loss() != net.loss()) {
+      throw ConfigError(at + "the checkpoint's loss is " + to_string(saved.loss()) +
+                        ", this network's " + to_string(net.loss()));
+    }
+    for (Index l = 1; l <= net.L(); ++l)
+      net.layer(l).assign_parameters(saved.layer(l));
+    net.set_l2(saved.l2());
+    net.m_initialized = true;
   }
 
   /// Predicts X into the workspace (no dropout, running statistics).
@@ -217,32 +241,6 @@ struct TrainingModel<DeepNet<S>> {
     const CheckpointHooks* hooks = options.checkpoint_hooks();
     DEEPNET_ASSERT(hooks != nullptr, "a checkpoint path is only set together with the hooks");
     return hooks->get<Scalar>();
-  }
-
-  // The network takes the parameters of the checkpoint's, which must have the same
-  // architecture.
-  static void take_parameters(Net& net, const Net& saved, const std::string& path) {
-    const std::string at = std::string(where) + ": resume_from " + path + ": ";
-    if (saved.dims() != net.dims()) {
-      throw ConfigError(at + "the checkpoint's network has layer_dims " +
-                        dims_string(saved.dims()) + ", this one " + dims_string(net.dims()));
-    }
-    for (Index l = 1; l <= net.L(); ++l) {
-      const Layer<Scalar>& from = saved.layer(l);
-      const Layer<Scalar>& to = net.layer(l);
-      if (from.activation() != to.activation() || from.has_batch_norm() != to.has_batch_norm()) {
-        throw ConfigError(at + "layer " + std::to_string(l) + " is " + describe(from) +
-                          " in the checkpoint and " + describe(to) + " in this network");
-      }
-    }
-    if (saved.loss() != net.loss()) {
-      throw ConfigError(at + "the checkpoint's loss is " + to_string(saved.loss()) +
-                        ", this network's " + to_string(net.loss()));
-    }
-    for (Index l = 1; l <= net.L(); ++l)
-      net.layer(l).assign_parameters(saved.layer(l));
-    net.set_l2(saved.l2());
-    net.m_initialized = true;
   }
 
   static std::string describe(const Layer<Scalar>& layer) {

@@ -153,6 +153,32 @@ class BatchNorm {
   Index m_m = 0;
 };
 
+namespace detail {
+
+/// Batch normalisation's passes, which a layer calls through a pointer that
+/// `Layer::set_batch_norm(true)` stores: whether a layer normalises is decided at run time, so
+/// direct calls would compile them into every program that trains or predicts; through the
+/// pointer, only a program that turns batch normalisation on (or loads a network that has it)
+/// compiles them.
+template <class Scalar>
+struct BatchNormPasses {
+  void (*forward)(BatchNorm<Scalar>& norm, MatrixView<Scalar> Z);  ///< BatchNorm::forward
+  /// BatchNorm::forward_inference
+  void (*forward_inference)(const BatchNorm<Scalar>& norm, MatrixSpan<Scalar> Z);
+  void (*backward)(BatchNorm<Scalar>& norm, MatrixSpan<Scalar> dZ);  ///< BatchNorm::backward
+};
+
+/// The passes of BatchNorm<Scalar>.
+template <class Scalar>
+const BatchNormPasses<Scalar>* batch_norm_passes() noexcept {
+  static constexpr BatchNormPasses<Scalar> passes{
+      [](BatchNorm<Scalar>& norm, MatrixView<Scalar> Z) { norm.forward(Z); },
+      [](const BatchNorm<Scalar>& norm, MatrixSpan<Scalar> Z) { norm.forward_inference(Z); },
+      [](BatchNorm<Scalar>& norm, MatrixSpan<Scalar> dZ) { norm.backward(dZ); }};
+  return &passes;
+}
+
+}  // namespace detail
 }  // namespace deepnet
 
 #endif  // DEEPNET_CORE_BATCH_NORM_HPP

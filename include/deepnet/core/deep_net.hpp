@@ -38,10 +38,13 @@ namespace deepnet {
 
 template <class Scalar>
 class DeepNet;
-template <class Scalar>
+template <class Scalar, class Model>
 class Trainer;
 
 namespace detail {
+
+template <class Model>
+struct TrainingModel;  // training/training_model.hpp: what the training loop needs of a model
 
 /// The examples (columns) of A (n[L] x m) predicted correctly against the labels Y, as
 /// `DeepNet::accuracy` and `fit` count them. An example counts only when all of its n[L]
@@ -234,7 +237,7 @@ class DeepNet {
     for (LayerType& layer : m_layers) {
       initialize_weights(init, layer.W(), random);
       layer.b().setZero();
-      if (layer.has_batch_norm()) layer.set_batch_norm(true);  // gamma = 1, beta = 0
+      if (layer.has_batch_norm()) layer.reset_batch_norm();  // gamma = 1, beta = 0
     }
     m_random = Random(~seed);
     m_pass = Pass::None;
@@ -414,7 +417,7 @@ class DeepNet {
               const FitOptions& options = FitOptions()) {
     const auto& X_ = viewable(X);
     const auto& Y_ = targets_of(X, "X", Y, "labels", "DeepNet::fit");
-    return Trainer<Scalar>(*this, X_.get(), Y_.get(), options).run();
+    return Trainer<Scalar, DeepNet>(*this, X_.get(), Y_.get(), options).run();
   }
 
   /// As above, with an update rule of the program's instead of `options.optimizer()`: any class
@@ -425,7 +428,7 @@ class DeepNet {
               const FitOptions& options, Optimizer<Scalar>& optimizer) {
     const auto& X_ = viewable(X);
     const auto& Y_ = targets_of(X, "X", Y, "labels", "DeepNet::fit");
-    return Trainer<Scalar>(*this, X_.get(), Y_.get(), options, optimizer).run();
+    return Trainer<Scalar, DeepNet>(*this, X_.get(), Y_.get(), options, optimizer).run();
   }
 
   /// As above, evaluating the cost and accuracy on a validation set (X_val, Y_val) after every
@@ -438,7 +441,7 @@ class DeepNet {
     const auto& Y_ = targets_of(X, "X", Y, "labels", "DeepNet::fit");
     const auto& Xv = viewable(X_val);
     const auto& Yv = targets_of(X_val, "X_val", Y_val, "labels_val", "DeepNet::fit");
-    return Trainer<Scalar>(*this, X_.get(), Y_.get(), Xv.get(), Yv.get(), options).run();
+    return Trainer<Scalar, DeepNet>(*this, X_.get(), Y_.get(), Xv.get(), Yv.get(), options).run();
   }
 
   /// With a validation set and an update rule of the program's.
@@ -450,7 +453,9 @@ class DeepNet {
     const auto& Y_ = targets_of(X, "X", Y, "labels", "DeepNet::fit");
     const auto& Xv = viewable(X_val);
     const auto& Yv = targets_of(X_val, "X_val", Y_val, "labels_val", "DeepNet::fit");
-    return Trainer<Scalar>(*this, X_.get(), Y_.get(), Xv.get(), Yv.get(), options, optimizer).run();
+    return Trainer<Scalar, DeepNet>(*this, X_.get(), Y_.get(), Xv.get(), Yv.get(), options,
+                                    optimizer)
+        .run();
   }
 
   /// The output activations A[L] for X, computed in buffers of its own: the training caches
@@ -641,8 +646,7 @@ class DeepNet {
   }
 
  private:
-  template <class>
-  friend class Trainer;
+  friend struct detail::TrainingModel<DeepNet>;  // the training loop's access
   template <class>
   friend class DeepNet;  // cast() copies m_initialized
 

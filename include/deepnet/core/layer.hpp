@@ -112,6 +112,12 @@ class Layer {
   /// Turns batch normalisation on (gamma = 1, beta = 0, b = 0 and unused) or off.
   void set_batch_norm(bool enabled) {
     m_has_batch_norm = enabled;
+    m_norm_passes = enabled ? detail::batch_norm_passes<Scalar>() : nullptr;
+    reset_batch_norm();
+  }
+  /// Puts batch normalisation back at its start, whether on or off: gamma = 1, beta = 0, the
+  /// running mean 0 and variance 1; b = 0 (DeepNet::initialize).
+  void reset_batch_norm() {
     m_norm = BatchNorm<Scalar>(m_units);
     m_b.setZero();
     m_db.setZero();
@@ -252,7 +258,7 @@ class Layer {
     detail::multiply<false, false, Scalar>(span(m_Z), m_W, A_prev, Scalar(1), workspace);
     if (m_has_batch_norm) {
       // Z_tilde = gamma (Z - mu) / sqrt(var + eps) + beta, A = g(Z_tilde)
-      m_norm.forward(view(m_Z));
+      m_norm_passes->forward(m_norm, view(m_Z));
       activate_into<Scalar>(m_activation, m_norm.Z_tilde(), span(m_A));
     } else {
       // Z[l] += b[l] (every column), A[l] = g[l](Z[l]): one pass over Z
@@ -273,7 +279,7 @@ class Layer {
                          [] { return detail::the_shape_of("Z"); });
     detail::multiply<false, false, Scalar>(Z, m_W, A_prev, Scalar(1), workspace);
     if (m_has_batch_norm) {
-      m_norm.forward_inference(Z);
+      m_norm_passes->forward_inference(m_norm, Z);
       activate_into<Scalar>(m_activation, View(Z.data(), Z.rows(), Z.cols()), A);
     } else {
       add_bias_and_activate<Scalar>(m_activation, m_b, Z, A);
@@ -285,7 +291,7 @@ class Layer {
   void backward_output(Loss loss, const Eigen::Ref<const Matrix>& Y) {
     output_gradient<Scalar>(loss, m_activation, pre_activation(), A(), Y, span(m_dA),
                             pre_activation_gradient());
-    if (m_has_batch_norm) m_norm.backward(span(m_dZ));
+    if (m_has_batch_norm) m_norm_passes->backward(m_norm, span(m_dZ));
   }
 
   /// A hidden layer's dZ[l] from dA[l]: the dropout mask on dA first, then
@@ -300,7 +306,7 @@ class Layer {
       activation_backward<Scalar>(m_activation, pre_activation(), A(), view(m_dA),
                                   pre_activation_gradient());
     }
-    if (m_has_batch_norm) m_norm.backward(span(m_dZ));
+    if (m_has_batch_norm) m_norm_passes->backward(m_norm, span(m_dZ));
   }
 
   /// The parameter gradients from dZ[l], and dA[l-1] for the layer below:
@@ -402,6 +408,7 @@ class Layer {
   Index m_m = 0;
   bool m_has_batch_norm = false;
   BatchNorm<Scalar> m_norm;
+  const detail::BatchNormPasses<Scalar>* m_norm_passes = nullptr;  // set with m_has_batch_norm
   Dropout<Scalar> m_dropout;
 };
 

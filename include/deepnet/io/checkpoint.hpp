@@ -22,6 +22,7 @@
 #include "../detail/atomic_file.hpp"
 #include "../detail/bytes.hpp"
 #include "../errors.hpp"
+#include "../training/checkpoint_hooks.hpp"
 #include "../training/optimizer.hpp"
 #include "../training/training_state.hpp"
 #include "model_file.hpp"
@@ -363,6 +364,35 @@ Checkpoint<Scalar> load_checkpoint(const std::string& path,
   return detail::checkpoint::read<Scalar>(in, options, path, "file", true);
 }
 
+namespace detail {
+namespace checkpoint {
+
+// The hooks' functions: fit's save, and resume_from's load (default load options) after which
+// the network takes the parameters read.
+template <class Scalar>
+void save_for_fit(const DeepNet<Scalar>& net, const TrainingState<Scalar>& state,
+                  const std::string& path) {
+  save_checkpoint(net, state, path);
+}
+template <class Scalar>
+std::optional<TrainingState<Scalar>> resume_for_fit(DeepNet<Scalar>& net, const std::string& path) {
+  Checkpoint<Scalar> saved = load_checkpoint<Scalar>(path);
+  TrainingModel<DeepNet<Scalar>>::take_parameters(net, saved.net, path);
+  if (!saved.has_state) return std::nullopt;
+  return std::move(saved.state);
+}
+
+}  // namespace checkpoint
+
+template <class Unused>
+const CheckpointHooks* checkpoint_hooks() noexcept {
+  static constexpr CheckpointHooks hooks{
+      {&checkpoint::save_for_fit<float>, &checkpoint::resume_for_fit<float>},
+      {&checkpoint::save_for_fit<double>, &checkpoint::resume_for_fit<double>}};
+  return &hooks;
+}
+
+}  // namespace detail
 }  // namespace deepnet
 
 #endif  // DEEPNET_IO_CHECKPOINT_HPP

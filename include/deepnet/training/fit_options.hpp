@@ -6,6 +6,7 @@
 
 #include "../config.hpp"
 #include "../detail/option.hpp"
+#include "checkpoint_hooks.hpp"
 #include "history.hpp"
 #include "optimizer.hpp"
 #include "progress.hpp"
@@ -83,21 +84,55 @@ class FitOptions {
   /// Record per-layer statistics (norms of W and dW, mean and spread of A, dead ReLUs) in
   /// every epoch's record.
   DEEPNET_OPTION(FitOptions, bool, diagnostics, false)
+
+ public:
   /// A file to save a checkpoint to after every epoch (io/checkpoint.hpp: the network, the
   /// optimizer's state, the epoch and the generators), atomically; empty: none.
-  DEEPNET_OPTION(FitOptions, std::string, checkpoint, "")
+  /// (A template taking anything a std::string is made from, so that the checkpoint code is
+  /// only compiled in a program that calls it: training/checkpoint_hooks.hpp.)
+  template <class Path, class = std::enable_if_t<std::is_convertible<Path&&, std::string>::value>>
+  FitOptions& checkpoint(Path&& path) {
+    m_checkpoint = std::string(std::forward<Path>(path));
+    m_checkpoint_hooks = detail::checkpoint_hooks<std::void_t<Path>>();
+    return *this;
+  }
+  /// The file a checkpoint is saved to after every epoch; empty: none.
+  const std::string& checkpoint() const noexcept { return m_checkpoint; }
+
   /// A checkpoint (or a model file) to start from: the network takes its parameters, and with
   /// a training state, fit goes on with the epoch after the last one saved, as if it had never
   /// stopped; empty: none.
-  DEEPNET_OPTION(FitOptions, std::string, resume_from, "")
+  /// (A template taking anything a std::string is made from, so that the checkpoint code is
+  /// only compiled in a program that calls it: training/checkpoint_hooks.hpp.)
+  template <class Path, class = std::enable_if_t<std::is_convertible<Path&&, std::string>::value>>
+  FitOptions& resume_from(Path&& path) {
+    m_resume_from = std::string(std::forward<Path>(path));
+    m_checkpoint_hooks = detail::checkpoint_hooks<std::void_t<Path>>();
+    return *this;
+  }
+  /// The checkpoint training starts from; empty: none.
+  const std::string& resume_from() const noexcept { return m_resume_from; }
 
- public:
+  /// The checkpoint writer and reader that `checkpoint` and `resume_from` set (null until one
+  /// of them is called): the training loop calls them through this pointer, so that only a
+  /// program that uses checkpoints compiles the file code (training/checkpoint_hooks.hpp).
+  const detail::CheckpointHooks* checkpoint_hooks() const noexcept { return m_checkpoint_hooks; }
+
   /// The course's name for epochs in full-batch gradient descent: sets `epochs`.
   FitOptions& iterations(Index value) { return epochs(value); }
   /// The number of epochs.
   Index iterations() const noexcept { return epochs(); }
+
+ private:
+  std::string m_checkpoint;
+  std::string m_resume_from;
+  const detail::CheckpointHooks* m_checkpoint_hooks = nullptr;
 };
 
 }  // namespace deepnet
+
+// The checkpoint code the setters point at (io/checkpoint.hpp, through the network and its
+// trainer), so that a program that includes this header alone links too.
+#include "../core/deep_net.hpp"
 
 #endif  // DEEPNET_TRAINING_FIT_OPTIONS_HPP

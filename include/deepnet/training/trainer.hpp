@@ -17,6 +17,7 @@
 #include "history.hpp"
 #include "optimizer.hpp"
 #include "progress.hpp"
+#include "training_model.hpp"
 #include "training_state.hpp"
 
 #include <algorithm>
@@ -44,44 +45,47 @@ using if_matrices = std::enable_if_t<(
     std::is_base_of<Eigen::MatrixBase<std::decay_t<T>>, std::decay_t<T>>::value && ...)>;
 
 /// A copy of every tensor of the parameter registry, to go back to the best epoch.
-template <class Scalar>
+template <class Model>
 class ParameterSnapshot {
  public:
-  void save(DeepNet<Scalar>& net) {
+  using Scalar = typename TrainingModel<Model>::Scalar;  ///< the model's scalar type
+
+  /// Copies every tensor of the model.
+  void save(Model& net) {
     std::size_t k = 0;
-    visit(net, [&](MatrixSpan<Scalar> value) {
+    TrainingModel<Model>::for_each_value(net, [&](MatrixSpan<Scalar> value) {
       if (m_values.size() <= k) m_values.emplace_back();
       m_values[k++] = value;
     });
   }
-  void restore(DeepNet<Scalar>& net) const {
+  /// Puts the copies back.
+  void restore(Model& net) const {
     std::size_t k = 0;
-    visit(net, [&](MatrixSpan<Scalar> value) { value = m_values.at(k++); });
+    TrainingModel<Model>::for_each_value(
+        net, [&](MatrixSpan<Scalar> value) { value = m_values.at(k++); });
   }
+  /// True before the first save.
   bool empty() const noexcept { return m_values.empty(); }
 
  private:
-  // Every tensor of the registry (parameters and running statistics), walked without building
-  // the list: the divergence guard saves a snapshot every step, which must not allocate.
-  template <class Visit>
-  static void visit(DeepNet<Scalar>& net, Visit&& each) {
-    for (Index l = 1; l <= net.L(); ++l) {
-      net.layer(l).for_each_tensor(
-          [&](const char*, MatrixSpan<Scalar> value, MatrixSpan<Scalar>, bool) { each(value); });
-    }
-  }
   std::vector<Matrix<Scalar>> m_values;
 };
 
 }  // namespace detail
 
-/// Trains a network epoch by epoch. It keeps views of X and Y (and of the validation set):
+/// Trains a model epoch by epoch: a DeepNet<Scalar> (the default), or any model for which
+/// detail::TrainingModel is specialised (training/training_model.hpp): the loop reaches the
+/// model through that adapter only. It keeps views of X and Y (and of the validation set):
 /// they must outlive the trainer and stay unchanged. With FitOptions::validation_split, the
 /// training and the validation set are views of X's and Y's first and last columns. Full-batch
 /// training over more than one epoch also keeps a copy of X^T (n[0] x m scalars), from which dW[1]
 /// is computed faster.
-template <class Scalar>
+template <class Scalar, class Model = DeepNet<Scalar>>
 class Trainer {
+  using Adapter = detail::TrainingModel<Model>;
+  static_assert(std::is_same<typename Adapter::Scalar, Scalar>::value,
+                "Trainer<Scalar, Model>: Scalar must be the model's scalar type");
+
  public:
   using Matrix = deepnet::Matrix<Scalar>;  ///< column-major matrix
   using Data = InputView<Scalar>;          ///< a view of the caller's examples
@@ -91,7 +95,7 @@ class Trainer {
   /// \throws ShapeError, DataError, ConfigError for data or options that cannot work
   /// X and Y must outlive the trainer: temporary matrices are refused at compile time.
   template <class TX, class TY, class = detail::if_matrices<TX, TY>>
-  Trainer(DeepNet<Scalar>& net, TX&& X, TY&& Y, const FitOptions& options)
+  Trainer(Model& net, TX&& X, TY&& Y, const FitOptions& options)
       : Trainer(net, view_of(X, "X"), view_of(Y, "Y"), Data(nullptr, 0, 0, Eigen::OuterStride<>(0)),
                 Data(nullptr, 0, 0, Eigen::OuterStride<>(0)), options, false, nullptr) {
     require_kept<TX, TY>();
@@ -101,8 +105,7 @@ class Trainer {
   /// any class derived from Optimizer<Scalar> (docs/extending.md). The trainer uses it, and
   /// does not own it: it must outlive the trainer. Its state continues from where it is.
   template <class TX, class TY, class = detail::if_matrices<TX, TY>>
-  Trainer(DeepNet<Scalar>& net, TX&& X, TY&& Y, const FitOptions& options,
-          Optimizer<Scalar>& optimizer)
+  Trainer(Model& net, TX&& X, TY&& Y, const FitOptions& options, Optimizer<Scalar>& optimizer)
       : Trainer(net, view_of(X, "X"), view_of(Y, "Y"), Data(nullptr, 0, 0, Eigen::OuterStride<>(0)),
                 Data(nullptr, 0, 0, Eigen::OuterStride<>(0)), options, false, &optimizer) {
     require_kept<TX, TY>();
@@ -111,7 +114,7 @@ class Trainer {
   /// Training on (X, Y) with a validation set (X_val, Y_val), evaluated after every epoch.
   /// All four must outlive the trainer: temporary matrices are refused at compile time.
   template <class TX, class TY, class TXv, class TYv, class = detail::if_matrices<TX, TY, TXv, TYv>>
-  Trainer(DeepNet<Scalar>& net, TX&& X, TY&& Y, TXv&& X_val, TYv&& Y_val, const FitOptions& options)
+  Trainer(Model& net, TX&& X, TY&& Y, TXv&& X_val, TYv&& Y_val, const FitOptions& options)
       : Trainer(net, view_of(X, "X"), view_of(Y, "Y"), view_of(X_val, "X_val"),
                 view_of(Y_val, "Y_val"), options, true, nullptr) {
     require_kept<TX, TY, TXv, TYv>();
@@ -119,7 +122,7 @@ class Trainer {
 
   /// With a validation set and an update rule of the caller's (which must outlive the trainer).
   template <class TX, class TY, class TXv, class TYv, class = detail::if_matrices<TX, TY, TXv, TYv>>
-  Trainer(DeepNet<Scalar>& net, TX&& X, TY&& Y, TXv&& X_val, TYv&& Y_val, const FitOptions& options,
+  Trainer(Model& net, TX&& X, TY&& Y, TXv&& X_val, TYv&& Y_val, const FitOptions& options,
           Optimizer<Scalar>& optimizer)
       : Trainer(net, view_of(X, "X"), view_of(Y, "Y"), view_of(X_val, "X_val"),
                 view_of(Y_val, "Y_val"), options, true, &optimizer) {
@@ -174,12 +177,14 @@ class Trainer {
     }
     record.learning_rate = alpha;
     if (m_has_validation) evaluate_validation(record);
-    if (m_options.diagnostics()) record_diagnostics(record);
+    if (m_options.diagnostics()) Adapter::diagnostics(m_net, record);
     record.seconds = m_progress.seconds();
     ++m_epoch;
     m_history.epochs.push_back(std::move(record));
     const Epoch& done_epoch = m_history.epochs.back();
-    if (!m_options.checkpoint().empty()) save_checkpoint(m_net, state(), m_options.checkpoint());
+    if (!m_options.checkpoint().empty()) {
+      Adapter::save_checkpoint(m_net, state(), m_options);
+    }
 
     m_progress.epoch(done_epoch, m_batches);
     print(done_epoch);
@@ -224,12 +229,12 @@ class Trainer {
     result.optimizer_name = m_optimizer->name();
     result.optimizer_steps = m_optimizer->steps();
     result.shuffle_random = m_random.state();
-    result.dropout_random = m_net.m_random.state();
+    result.dropout_random = Adapter::dropout_random(m_net).state();
     if (m_shuffled) result.order = m_order;
     const std::vector<std::string> slots = m_optimizer->state_slots();
     for (const std::string& slot : slots) {
       Index k = 0;
-      for (const NamedTensor<Scalar>& entry : m_net.parameters()) {
+      for (const NamedTensor<Scalar>& entry : Adapter::parameters(m_net)) {
         if (!entry.trainable) continue;
         result.optimizer_state.emplace_back(
             slot + "/" + entry.name,
@@ -283,7 +288,7 @@ class Trainer {
                         std::to_string(m_X.cols()) + "; resume on the same data");
     }
     // The optimizer's state by name: every slot of every trainable parameter.
-    std::vector<NamedTensor<Scalar>> entries = m_net.parameters();
+    std::vector<NamedTensor<Scalar>> entries = Adapter::parameters(m_net);
     const std::vector<std::string> slots = m_optimizer->state_slots();
     for (const std::string& slot : slots) {
       Index k = 0;
@@ -310,14 +315,14 @@ class Trainer {
     }
     m_optimizer->set_steps(state.optimizer_steps);
     m_random.set_state(state.shuffle_random);
-    m_net.m_random.set_state(state.dropout_random);
+    Adapter::dropout_random(m_net).set_state(state.dropout_random);
     if (m_shuffled) m_order = state.order;
     m_epoch = state.epoch;
     m_iteration = state.iteration;
   }
 
  private:
-  Trainer(DeepNet<Scalar>& net, Data X, Data Y, Data X_val, Data Y_val, const FitOptions& options,
+  Trainer(Model& net, Data X, Data Y, Data X_val, Data Y_val, const FitOptions& options,
           bool has_validation, Optimizer<Scalar>* rule)
       : m_net(net),
         m_X(X),
@@ -331,11 +336,8 @@ class Trainer {
         m_progress(options.out(), options.progress(), std::max<Index>(options.epochs(), 1),
                    options.progress_every()),
         m_random(options.seed()) {
-    std::optional<Checkpoint<Scalar>> resumed;
-    if (!options.resume_from().empty()) {
-      resumed.emplace(load_checkpoint<Scalar>(options.resume_from()));
-      take_parameters(resumed->net, options.resume_from());
-    }
+    std::optional<TrainingState<Scalar>> resumed;
+    if (!options.resume_from().empty()) resumed = Adapter::load_checkpoint(m_net, options);
     validate();
     const Index m = m_X.cols();
     m_batch = options.batch_size() == 0 ? m : std::min(options.batch_size(), m);
@@ -343,7 +345,8 @@ class Trainer {
     m_shuffled = options.shuffle() && m_batch < m;
     // Full-batch gradient descent reads the same X in every step: dW[1] = (1/m) dZ[1] X^T is
     // faster from a copy of X^T (see Layer::backward_parameters), made once per fit.
-    const bool keeps_X_T = m_batches == 1 && m_batch == m && options.epochs() > 1;
+    const bool keeps_X_T =
+        Adapter::keeps_input_transpose && m_batches == 1 && m_batch == m && options.epochs() > 1;
     check_memory(keeps_X_T);
     if (keeps_X_T) m_X_T = m_X.transpose();
     if (m_shuffled) {
@@ -352,7 +355,7 @@ class Trainer {
       m_X_batch.resize(m_X.rows(), m_batch);
       m_Y_batch.resize(m_Y.rows(), m_batch);
     }
-    const Activation output = net.layer(net.L()).activation();
+    const Activation output = Adapter::output_activation(m_net);
     m_classifies = output == Activation::Sigmoid || output == Activation::Softmax;
     if (options.early_stopping() > 0) {
       m_early_stopping =
@@ -360,38 +363,7 @@ class Trainer {
     }
     m_history.cost.reserve(static_cast<std::size_t>(options.epochs() * m_batches));
     m_history.epochs.reserve(static_cast<std::size_t>(options.epochs()));
-    if (resumed && resumed->has_state) resume(resumed->state);
-  }
-
-  // resume_from: the network takes the parameters of the checkpoint's, which must have the
-  // same architecture.
-  void take_parameters(const DeepNet<Scalar>& saved, const std::string& path) {
-    const std::string where = "DeepNet::fit: resume_from " + path + ": ";
-    if (saved.dims() != m_net.dims()) {
-      throw ConfigError(where + "the checkpoint's network has layer_dims " +
-                        dims_string(saved.dims()) + ", this one " + dims_string(m_net.dims()));
-    }
-    for (Index l = 1; l <= m_net.L(); ++l) {
-      const Layer<Scalar>& from = saved.layer(l);
-      const Layer<Scalar>& to = m_net.layer(l);
-      if (from.activation() != to.activation() || from.has_batch_norm() != to.has_batch_norm()) {
-        throw ConfigError(where + "layer " + std::to_string(l) + " is " + describe(from) +
-                          " in the checkpoint and " + describe(to) + " in this network");
-      }
-    }
-    if (saved.loss() != m_net.loss()) {
-      throw ConfigError(where + "the checkpoint's loss is " + to_string(saved.loss()) +
-                        ", this network's " + to_string(m_net.loss()));
-    }
-    for (Index l = 1; l <= m_net.L(); ++l)
-      m_net.layer(l).assign_parameters(saved.layer(l));
-    m_net.set_l2(saved.l2());
-    m_net.m_initialized = true;
-  }
-
-  static std::string describe(const Layer<Scalar>& layer) {
-    return to_string(layer.activation()) +
-           (layer.has_batch_norm() ? " with batch normalisation" : " without batch normalisation");
+    if (resumed) resume(*resumed);
   }
 
   static bool same_optimizer(const OptimizerSettings& a, const OptimizerSettings& b) {
@@ -449,53 +421,56 @@ class Trainer {
 
   void validate() {
     const FitOptions& o = m_options;
-    const std::vector<Index>& dims = m_net.dims();
     if (!(o.learning_rate() > 0.0) || !std::isfinite(o.learning_rate())) {
-      throw ConfigError("DeepNet::fit: the learning rate must be a positive finite number, got " +
+      throw ConfigError(std::string(Adapter::where) +
+                        ": the learning rate must be a positive finite number, got " +
                         detail::number_string(o.learning_rate()));
     }
     if (o.epochs() < 0) {
-      throw ConfigError("DeepNet::fit: iterations must be 0 or more, got " +
+      throw ConfigError(std::string(Adapter::where) + ": iterations must be 0 or more, got " +
                         std::to_string(o.epochs()));
     }
     if (o.batch_size() < 0) {
-      throw ConfigError("DeepNet::fit: batch_size must be 0 (all examples) or more, got " +
+      throw ConfigError(std::string(Adapter::where) +
+                        ": batch_size must be 0 (all examples) or more, got " +
                         std::to_string(o.batch_size()));
     }
     if (o.early_stopping() < 0) {
-      throw ConfigError("DeepNet::fit: early_stopping must be 0 (off) or a number of epochs, got " +
+      throw ConfigError(std::string(Adapter::where) +
+                        ": early_stopping must be 0 (off) or a number of epochs, got " +
                         std::to_string(o.early_stopping()));
     }
     const double split = o.validation_split();
     if (!(split >= 0.0 && split < 1.0)) {
-      throw ConfigError(
-          "DeepNet::fit: validation_split is the share of the examples held out for "
-          "validation and must be in [0, 1), got " +
-          detail::number_string(split));
+      throw ConfigError(std::string(Adapter::where) +
+                        ": validation_split is the share of the examples held out for "
+                        "validation and must be in [0, 1), got " +
+                        detail::number_string(split));
     }
     if (split > 0.0 && m_has_validation) {
-      throw ConfigError("DeepNet::fit: validation_split " + detail::number_string(split) +
+      throw ConfigError(std::string(Adapter::where) + ": validation_split " +
+                        detail::number_string(split) +
                         " and an explicit validation set (X_val, Y_val) both give a validation "
                         "set; use one of them");
     }
     if (o.early_stopping() > 0 && !m_has_validation && split == 0.0) {
-      throw ConfigError(
-          "DeepNet::fit: early stopping watches the validation cost: give a "
-          "validation set (fit(X, Y, X_val, Y_val, options)) or hold one out with "
-          "FitOptions::validation_split");
+      throw ConfigError(std::string(Adapter::where) +
+                        ": early stopping watches the validation cost: give a "
+                        "validation set (fit(X, Y, X_val, Y_val, options)) or hold one out with "
+                        "FitOptions::validation_split");
     }
-    check_pair(m_X, m_Y, "X", "Y", dims);
+    Adapter::check_data(m_net, m_X, m_Y, "X", "Y");
     if (split > 0.0) {
       hold_out(split);
     } else if (m_has_validation) {
-      check_pair(m_X_val, m_Y_val, "X_val", "Y_val", dims);
+      Adapter::check_data(m_net, m_X_val, m_Y_val, "X_val", "Y_val");
     }
     if (o.batch_size() > 0 && o.drop_last() && o.batch_size() > m_X.cols()) {
-      throw ConfigError("DeepNet::fit: drop_last with batch_size " +
+      throw ConfigError(std::string(Adapter::where) + ": drop_last with batch_size " +
                         std::to_string(o.batch_size()) + " > m = " + std::to_string(m_X.cols()) +
                         " would train on nothing");
     }
-    m_net.require_initialized("DeepNet::fit");
+    Adapter::require_initialized(m_net);
     check_one_hot_sigmoid();
   }
 
@@ -505,9 +480,9 @@ class Trainer {
     const Index m = m_X.cols();
     const auto m_val = static_cast<Index>(std::llround(fraction * static_cast<double>(m)));
     if (m_val < 1 || m_val > m - 1) {
-      throw ConfigError("DeepNet::fit: validation_split " + detail::number_string(fraction) +
-                        " of m = " + std::to_string(m) + " examples holds out " +
-                        std::to_string(m_val) +
+      throw ConfigError(std::string(Adapter::where) + ": validation_split " +
+                        detail::number_string(fraction) + " of m = " + std::to_string(m) +
+                        " examples holds out " + std::to_string(m_val) +
                         "; both the training and the validation part need at least one "
                         "example (choose another fraction, or give more examples)");
     }
@@ -527,21 +502,21 @@ class Trainer {
   // One-hot Y for independent sigmoids: usually exclusive classes that want a Softmax output,
   // but multi-label data whose examples each carry one label look the same, so a warning.
   void check_one_hot_sigmoid() {
-    if (m_net.layer(m_net.L()).activation() != Activation::Sigmoid ||
-        m_net.loss() != Loss::BinaryCrossEntropy || m_Y.rows() < 2) {
+    if (Adapter::output_activation(m_net) != Activation::Sigmoid ||
+        Adapter::loss(m_net) != Loss::BinaryCrossEntropy || m_Y.rows() < 2) {
       return;
     }
     for (Index j = 0; j < m_Y.cols(); ++j) {
       if (m_Y.col(j).sum() != Scalar(1)) return;  // labels are 0/1 (checked): not one-hot
     }
     const std::string n = std::to_string(m_Y.rows());
-    warn(
-        "DeepNet::fit: every column of Y is one-hot, but the output layer is Sigmoid with "
-        "BinaryCrossEntropy, which trains " +
-        n +
-        " independent yes/no outputs (multi-label); for exclusive classes give the output "
-        "layer Activation::Softmax (it trains with CategoricalCrossEntropy), e.g. "
-        "DeepNet<>(dims, Activation::ReLU, Activation::Softmax)");
+    warn(std::string(Adapter::where) +
+         ": every column of Y is one-hot, but the output layer is Sigmoid with "
+         "BinaryCrossEntropy, which trains " +
+         n +
+         " independent yes/no outputs (multi-label); for exclusive classes give the output "
+         "layer Activation::Softmax (it trains with CategoricalCrossEntropy), e.g. "
+         "DeepNet<>(dims, Activation::ReLU, Activation::Softmax)");
   }
 
   // Records a warning in the history; prints it where the progress output goes when that is on.
@@ -571,31 +546,17 @@ class Trainer {
     using detail::saturating_mul;
     const std::uint64_t limit = memory_limit();
     const std::uint64_t scalar = sizeof(Scalar);
-    std::uint64_t parameters = 0, caches = 0, trainable = 0, kept = 0;
-    Index widest = 0;
-    for (Index l = 1; l <= m_net.L(); ++l) {
-      const Layer<Scalar>& layer = m_net.layer(l);
-      parameters =
-          saturating_add(parameters, Layer<Scalar>::parameter_bytes(layer.inputs(), layer.units()));
-      caches = saturating_add(caches, layer.cache_bytes(m_batch));
-      trainable = saturating_add(trainable, layer.trainable_count());
-      // a snapshot also keeps batch normalisation's running mean and variance
-      kept = saturating_add(
-          kept,
-          saturating_add(layer.trainable_count(),
-                         layer.has_batch_norm() ? saturating_mul(2, count_of(layer.units())) : 0));
-      widest = std::max(widest, layer.units());
-    }
+    const detail::TrainingMemory model = Adapter::memory(m_net, m_batch);
     // One copy of the parameters per slot of state: Momentum's v, RMSProp's s, Adam's v and s,
     // and whatever a rule of the program's declares.
     const std::uint64_t states = m_optimizer->state_slots().size();
     const bool keeps_best = m_options.early_stopping() > 0 && m_options.restore_best();
     const std::uint64_t epochs = count_of(m_options.epochs());
     const std::uint64_t bytes[] = {
-        parameters,
-        caches,
-        saturating_mul(saturating_mul(states, trainable), scalar),
-        saturating_mul(saturating_mul(keeps_best ? 2 : 1, kept), scalar),
+        model.parameters,
+        model.caches,
+        saturating_mul(saturating_mul(states, model.trainable), scalar),
+        saturating_mul(saturating_mul(keeps_best ? 2 : 1, model.kept), scalar),
         m_shuffled
             ? saturating_mul(saturating_mul(count_of(m_X.rows() + m_Y.rows()), count_of(m_batch)),
                              scalar)
@@ -605,7 +566,7 @@ class Trainer {
             : 0,
         m_has_validation
             ? saturating_mul(
-                  saturating_mul(3, count_of(widest)),
+                  saturating_mul(3, count_of(model.widest)),
                   saturating_mul(count_of(std::min<Index>(m_X_val.cols(), 1024)), scalar))
             : 0,
         saturating_add(saturating_mul(saturating_mul(epochs, count_of(m_batches)), sizeof(double)),
@@ -630,25 +591,12 @@ class Trainer {
       if (bytes[i] == 0) continue;
       list += (list.empty() ? ": " : "; ") + names[i] + " " + detail::bytes_string(bytes[i]);
     }
-    throw MemoryError("DeepNet::fit: training would hold " + detail::bytes_string(total) + list +
+    throw MemoryError(std::string(Adapter::where) + ": training would hold " +
+                          detail::bytes_string(total) + list +
                           detail::over_the_memory_limit(limit) +
                           "; smaller batches (FitOptions::batch_size) or an optimizer with less "
                           "state need less",
                       0, total, limit);
-  }
-
-  void check_pair(const Data& X, const Data& Y, const char* x_name, const char* y_name,
-                  const std::vector<Index>& dims) const {
-    const char* where = "DeepNet::fit";
-    detail::expect_inputs(where, x_name, X.rows(), X.cols(), dims.front());
-    if (X.cols() == 0) {
-      throw std::invalid_argument(std::string(where) + ": " + x_name + " has no columns (m = 0)");
-    }
-    if (Y.rows() != dims.back() || Y.cols() != X.cols()) {
-      detail::expect_targets(where, m_net.L(), y_name, Y.rows(), Y.cols(), dims.back(), X.cols(),
-                             m_net.class_index_hint(Y));
-    }
-    validate_targets<Scalar>(m_net.loss(), Y, "DeepNet::fit");
   }
 
   // Fisher-Yates with the trainer's generator: the same seed gives the same batches.
@@ -678,24 +626,24 @@ class Trainer {
   // One mini-batch: forward, cost, backward, update; counts correct predictions on the way.
   Scalar step(const Data& X, const Data& Y, double alpha, Index& correct, Index& counted) {
     try {
-      m_net.forward(X);
+      Adapter::forward(m_net, X);
     } catch (const NumericalError& e) {  // Z[l] not finite (DataError, for X, passes)
       diverged(e.layer(), e.layer(),
                "the forward pass overflowed at layer " + std::to_string(e.layer()));
     }
-    const Scalar J = m_net.cost_of_checked(Y);
+    const Scalar J = Adapter::cost(m_net, Y);
     if (!std::isfinite(J)) {
-      diverged(m_net.L(), 0, "the cost is " + detail::number_string(J));
+      diverged(Adapter::depth(m_net), 0, "the cost is " + detail::number_string(J));
     }
     m_last_finite.save(m_net);  // the parameters whose cost J is finite, before their update
     if (m_classifies) {
       Index total = 0;
-      correct += detail::count_correct<Scalar>(m_net.layer(m_net.L()).A(), Y,
-                                               m_net.layer(m_net.L()).activation(), total);
+      correct += detail::count_correct<Scalar>(Adapter::output(m_net), Y,
+                                               Adapter::output_activation(m_net), total);
       counted += total;
     }
-    m_net.backward_checked(Y, m_X_T.size() > 0 ? &m_X_T : nullptr);
-    m_net.update(*m_optimizer, alpha);
+    Adapter::backward(m_net, Y, m_X_T.size() > 0 ? &m_X_T : nullptr);
+    Adapter::update(m_net, *m_optimizer, alpha);
     return J;
   }
 
@@ -703,14 +651,8 @@ class Trainer {
   // of layers 1..last whose cached A holds NaN or infinity (else layer z_layer's Z, else the
   // cost), after putting back the parameters saved by the last step whose cost was finite.
   [[noreturn]] void diverged(Index last, Index z_layer, const std::string& cause) {
-    Index layer = 0;
-    const char* symbol = "cost";
-    for (Index l = 1; l <= last && layer == 0; ++l) {
-      if (!detail::all_finite(m_net.layer(l).A())) {
-        layer = l;
-        symbol = "A";
-      }
-    }
+    Index layer = Adapter::first_non_finite(m_net, last);
+    const char* symbol = layer > 0 ? "A" : "cost";
     if (layer == 0 && z_layer > 0) {
       layer = z_layer;
       symbol = "Z";
@@ -727,9 +669,9 @@ class Trainer {
       kept = "the network holds the parameters of iteration " + std::to_string(iteration - 1) +
              ", the last whose cost was finite";
     }
-    m_net.m_pass = DeepNet<Scalar>::Pass::None;  // the caches hold the diverged pass
+    Adapter::discard_pass(m_net);  // the caches hold the diverged pass
     m_progress.interrupt();
-    throw DivergenceError("DeepNet::fit: training diverged at iteration " +
+    throw DivergenceError(std::string(Adapter::where) + ": training diverged at iteration " +
                               std::to_string(iteration) + " (epoch " + std::to_string(m_epoch) +
                               "): " + cause + "; " + where + "; " + kept +
                               " (lower the learning rate)",
@@ -749,46 +691,24 @@ class Trainer {
         return "the validation pass after iteration " + std::to_string(m_iteration - 1);
       };
       try {
-        m_net.predict(slice(m_X_val, start, size), m_prediction);
+        Adapter::predict(m_net, slice(m_X_val, start, size), m_prediction);
       } catch (const NumericalError& e) {  // Z[l] not finite
         diverged(0, e.layer(), after() + " overflowed at layer " + std::to_string(e.layer()));
       }
       const Data Y = slice(m_Y_val, start, size);
-      const Scalar J = cost<Scalar>(m_net.loss(), m_prediction.Z(), m_prediction.A(), Y);
+      const Scalar J = Adapter::prediction_cost(m_net, m_prediction, Y);
       if (!std::isfinite(J)) diverged(0, 0, after() + " gave the cost " + detail::number_string(J));
       cost_sum += static_cast<double>(J) * static_cast<double>(size);
       if (m_classifies) {
         Index total = 0;
         correct += detail::count_correct<Scalar>(m_prediction.A(), Y,
-                                                 m_net.layer(m_net.L()).activation(), total);
+                                                 Adapter::output_activation(m_net), total);
         counted += total;
       }
     }
     record.val_cost = cost_sum / static_cast<double>(m);
     if (m_classifies)
       record.val_accuracy = static_cast<double>(correct) / static_cast<double>(counted);
-  }
-
-  void record_diagnostics(Epoch& record) const {
-    record.layers.reserve(static_cast<std::size_t>(m_net.L()));
-    for (Index l = 1; l <= m_net.L(); ++l) {
-      const Layer<Scalar>& layer = m_net.layer(l);
-      LayerStats stats;
-      stats.layer = l;
-      stats.W_norm = static_cast<double>(layer.W().norm());
-      stats.dW_norm = static_cast<double>(layer.dW().norm());
-      const View A = layer.A();
-      const double mean = static_cast<double>(A.mean());
-      stats.A_mean = mean;
-      stats.A_std =
-          std::sqrt(static_cast<double>((A.array() - static_cast<Scalar>(mean)).square().mean()));
-      stats.dead_fraction = std::numeric_limits<double>::quiet_NaN();
-      if (layer.activation() == Activation::ReLU) {
-        const Index dead = (A.array() > Scalar(0)).rowwise().any().count();
-        stats.dead_fraction = 1.0 - static_cast<double>(dead) / static_cast<double>(A.rows());
-      }
-      record.layers.push_back(stats);
-    }
   }
 
   // "Cost after iteration i: J", the course's line (per epoch with mini-batches).
@@ -813,7 +733,7 @@ class Trainer {
     m_history.stopped_early = true;
   }
 
-  DeepNet<Scalar>& m_net;
+  Model& m_net;
   Data m_X, m_Y, m_X_val, m_Y_val;
   bool m_has_validation;
   FitOptions m_options;
@@ -822,9 +742,9 @@ class Trainer {
   ProgressLine m_progress;
   Random m_random;
   std::unique_ptr<EarlyStopping> m_early_stopping;
-  detail::ParameterSnapshot<Scalar> m_best;
-  detail::ParameterSnapshot<Scalar> m_last_finite;  // the divergence guard's copy
-  PredictionWorkspace<Scalar> m_prediction;
+  detail::ParameterSnapshot<Model> m_best;
+  detail::ParameterSnapshot<Model> m_last_finite;  // the divergence guard's copy
+  typename Adapter::Workspace m_prediction;
   std::vector<Index> m_order;
   Matrix m_X_batch, m_Y_batch;
   Matrix m_X_T;  // X^T for full-batch training, or empty
@@ -832,6 +752,10 @@ class Trainer {
   Index m_batch = 0, m_batches = 0, m_epoch = 0, m_iteration = 0;
   bool m_shuffled = false, m_classifies = false, m_stopped = false;
 };
+
+/// `Trainer trainer(net, X, Y, options)`: the scalar type and the model from the network.
+template <class Model, class... Rest>
+Trainer(Model&, Rest&&...) -> Trainer<typename detail::TrainingModel<Model>::Scalar, Model>;
 
 }  // namespace deepnet
 

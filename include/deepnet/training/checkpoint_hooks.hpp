@@ -1,0 +1,67 @@
+/// \file training/checkpoint_hooks.hpp
+/// How `fit` reaches the checkpoint writer and reader (io/checkpoint.hpp) without compiling
+/// them into every program. Whether `fit` saves or resumes is decided at run time, by
+/// `FitOptions::checkpoint` and `FitOptions::resume_from`; a direct call from the training loop
+/// would compile the model file's reader and writer into every program that calls `fit`. The
+/// two setters (member templates) store a pointer to these hooks instead, so only a program that
+/// calls one of them compiles the file code (for float and double), and the loop calls it
+/// through the pointer.
+/// Taking a checkpoint's parameters (which copies batch normalisation's) is part of it.
+#ifndef DEEPNET_TRAINING_CHECKPOINT_HOOKS_HPP
+#define DEEPNET_TRAINING_CHECKPOINT_HOOKS_HPP
+
+#include "training_state.hpp"
+
+#include <optional>
+#include <string>
+#include <type_traits>
+
+namespace deepnet {
+
+template <class Scalar>
+class DeepNet;
+
+namespace detail {
+
+/// The checkpoint writer and reader for one scalar type, as the training loop calls them:
+/// `save_checkpoint(net, state, path)`, and `load_checkpoint<Scalar>(path)` followed by the
+/// network taking the parameters it read.
+template <class Scalar>
+struct CheckpointIO {
+  /// Saves the network with its training state, atomically.
+  void (*save)(const DeepNet<Scalar>& net, const TrainingState<Scalar>& state,
+               const std::string& path);
+  /// resume_from: reads the checkpoint (or model file) at `path`, gives `net` its parameters
+  /// (its architecture must be the same) and returns its training state, if it has one.
+  std::optional<TrainingState<Scalar>> (*resume)(DeepNet<Scalar>& net, const std::string& path);
+};
+
+/// The checkpoint code of the scalar types that model files hold.
+struct CheckpointHooks {
+  CheckpointIO<float> for_float;    ///< for DeepNet<float>
+  CheckpointIO<double> for_double;  ///< for DeepNet<double>
+
+  /// The writer and reader for `Scalar` (float or double: model files hold nothing else).
+  template <class Scalar>
+  const CheckpointIO<Scalar>& get() const noexcept {
+    static_assert(std::is_same<Scalar, float>::value || std::is_same<Scalar, double>::value,
+                  "checkpoints hold float or double parameters");
+    if constexpr (std::is_same<Scalar, float>::value) {
+      return for_float;
+    } else {
+      return for_double;
+    }
+  }
+};
+
+/// The hooks; defined in io/checkpoint.hpp. A template, and the setters templates too, so that
+/// it is only instantiated by a call of a setter: a non-template inline function that named it
+/// would instantiate it, and all the file code behind it, in every program that includes the
+/// options, called or not.
+template <class Unused = void>
+const CheckpointHooks* checkpoint_hooks() noexcept;
+
+}  // namespace detail
+}  // namespace deepnet
+
+#endif  // DEEPNET_TRAINING_CHECKPOINT_HOOKS_HPP

@@ -1,0 +1,255 @@
+/// \file training/training_model.hpp
+/// What the training loop (training/trainer.hpp) needs from the model it trains, in one place:
+/// `detail::TrainingModel<Model>`, a set of static functions, and its implementation for
+/// DeepNet. The loop (mini-batches, shuffling, validation, early stopping, the divergence
+/// guard, checkpoints, progress, history) calls nothing else of the model, so training another
+/// kind of model is a matter of specialising TrainingModel for it (docs/design.md, "The
+/// training loop and the model it trains").
+#ifndef DEEPNET_TRAINING_TRAINING_MODEL_HPP
+#define DEEPNET_TRAINING_TRAINING_MODEL_HPP
+
+#include "../config.hpp"
+#include "../core/activation.hpp"
+#include "../core/deep_net.hpp"
+#include "../core/layer.hpp"
+#include "../core/loss.hpp"
+#include "../core/memory_limit.hpp"
+#include "../core/parameters.hpp"
+#include "../core/random.hpp"
+#include "../core/shape_check.hpp"
+#include "../errors.hpp"
+#include "../io/checkpoint.hpp"
+#include "fit_options.hpp"
+#include "history.hpp"
+#include "optimizer.hpp"
+#include "training_state.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace deepnet {
+namespace detail {
+
+/// What a model holds for training, in the terms of the trainer's memory estimate: the
+/// trainer adds its own buffers (optimizer state, snapshots, batches, history) to these.
+struct TrainingMemory {
+  std::uint64_t parameters = 0;  ///< bytes of the parameters and their gradients
+  std::uint64_t caches = 0;      ///< bytes of the caches of one batch (forward and backward)
+  std::uint64_t trainable = 0;   ///< trainable scalars (one slot of optimizer state each)
+  std::uint64_t kept = 0;        ///< scalars a snapshot copies (trainable and buffers)
+  Index widest = 0;              ///< the most units of any layer (validation buffers)
+};
+
+/// The adapter between the training loop and the model it trains. The primary template is
+/// only declared: a model becomes trainable by `Trainer<Scalar, Model>` through a
+/// specialisation with the members of `TrainingModel<DeepNet<Scalar>>` below:
+/// - `Scalar`, `Workspace` (prediction buffers), `where` (the name in messages);
+/// - the data: `check_data`, `require_initialized`, `output_activation`, `loss`;
+/// - one step: `forward` (training mode, NumericalError naming the layer when an output
+///   stops being finite), `cost`, `output`, `backward`, `update`, `keeps_input_transpose`;
+/// - the divergence guard: `depth`, `first_non_finite`, `discard_pass`;
+/// - snapshots and checkpoints: `for_each_value`, `parameters`, `dropout_random`,
+///   `save_checkpoint`, `load_checkpoint`;
+/// - validation: `predict`, `prediction_cost`; and `memory`, `diagnostics`.
+template <class Model>
+struct TrainingModel;
+
+/// DeepNet's side of the training loop.
+template <class S>
+struct TrainingModel<DeepNet<S>> {
+  using Net = DeepNet<S>;                    ///< the model
+  using Scalar = S;                          ///< its scalar type
+  using Data = InputView<S>;                 ///< how the loop hands it examples
+  using Workspace = PredictionWorkspace<S>;  ///< buffers of `predict`, reused epoch to epoch
+  static constexpr const char* where = "DeepNet::fit";  ///< the name in messages
+
+  /// Checks one pair of data against the network: X is n[0] x m with m > 0, Y is n[L] x m and
+  /// holds valid targets for the loss.
+  /// \throws ShapeError, std::invalid_argument, DataError naming x_name or y_name
+  static void check_data(const Net& net, const Data& X, const Data& Y, const char* x_name,
+                         const char* y_name) {
+    const std::vector<Index>& dims = net.dims();
+    expect_inputs(where, x_name, X.rows(), X.cols(), dims.front());
+    if (X.cols() == 0) {
+      throw std::invalid_argument(std::string(where) + ": " + x_name + " has no columns (m = 0)");
+    }
+    if (Y.rows() != dims.back() || Y.cols() != X.cols()) {
+      expect_targets(where, net.L(), y_name, Y.rows(), Y.cols(), dims.back(), X.cols(),
+                     net.class_index_hint(Y));
+    }
+    validate_targets<Scalar>(net.loss(), Y, where);
+  }
+
+  /// StateError when the weights were never initialised (DeepNet::require_initialized).
+  static void require_initialized(Net& net) { net.require_initialized(where); }
+
+  /// g[L]: Sigmoid and Softmax outputs classify, and their accuracy is counted.
+  static Activation output_activation(const Net& net) { return net.layer(net.L()).activation(); }
+  /// The loss the network is trained on.
+  static Loss loss(const Net& net) { return net.loss(); }
+
+  /// The forward pass of a training step (dropout on), caching what backward needs.
+  /// \throws NumericalError naming the layer whose Z stopped being finite
+  static void forward(Net& net, const Data& X) { net.forward(X); }
+  /// The cost of the last forward pass, Y's values already checked by check_data.
+  static Scalar cost(const Net& net, const Data& Y) { return net.cost_of_checked(Y); }
+  /// A[L] of the last forward pass.
+  static MatrixView<Scalar> output(const Net& net) { return net.layer(net.L()).A(); }
+  /// Full-batch training may hand backward a copy of X^T, from which dW[1] is faster.
+  static constexpr bool keeps_input_transpose = true;
+  /// The backward pass for the last forward pass; X_T: nullptr, or X^T of that pass.
+  static void backward(Net& net, const Data& Y, const Matrix<Scalar>* X_T) {
+    net.backward_checked(Y, X_T);
+  }
+  /// One step of the optimizer with learning rate alpha.
+  static void update(Net& net, Optimizer<Scalar>& optimizer, double alpha) {
+    net.update(optimizer, alpha);
+  }
+
+  /// L: the layers the divergence guard names (1..depth).
+  static Index depth(const Net& net) { return net.L(); }
+  /// The first of layers 1..last whose cached A holds NaN or infinity; 0 if none.
+  static Index first_non_finite(const Net& net, Index last) {
+    for (Index l = 1; l <= last; ++l) {
+      if (!all_finite(net.layer(l).A())) return l;
+    }
+    return 0;
+  }
+  /// Forgets the last pass (its caches hold a diverged one): backward and update refuse to run
+  /// until the next forward.
+  static void discard_pass(Net& net) { net.m_pass = Net::Pass::None; }
+
+  /// Calls each(value) for every tensor of the parameter registry, in its order, without
+  /// building the list: the divergence guard's snapshot, taken every step, must not allocate.
+  template <class Each>
+  static void for_each_value(Net& net, Each&& each) {
+    for (Index l = 1; l <= net.L(); ++l) {
+      net.layer(l).for_each_tensor(
+          [&](const char*, MatrixSpan<Scalar> value, MatrixSpan<Scalar>, bool) { each(value); });
+    }
+  }
+  /// The parameter registry (names of the optimizer's state in checkpoints).
+  static std::vector<NamedTensor<Scalar>> parameters(Net& net) { return net.parameters(); }
+  /// The generator of the dropout masks, saved and restored by checkpoints.
+  static Random& dropout_random(Net& net) { return net.m_random; }
+  /// The same, read-only.
+  static const Random& dropout_random(const Net& net) { return net.m_random; }
+
+  /// Saves the network with the training state to options.checkpoint() (through the hooks
+  /// the option set: training/checkpoint_hooks.hpp).
+  static void save_checkpoint(const Net& net, const TrainingState<Scalar>& state,
+                              const FitOptions& options) {
+    io(options).save(net, state, options.checkpoint());
+  }
+
+  /// resume_from: reads options.resume_from(), gives the network the checkpoint's parameters
+  /// (take_parameters) and returns its training state, if it has one. Through the hooks the
+  /// option set (training/checkpoint_hooks.hpp).
+  /// \throws ConfigError for another architecture; as load_checkpoint
+  static std::optional<TrainingState<Scalar>> load_checkpoint(Net& net, const FitOptions& options) {
+    return io(options).resume(net, options.resume_from());
+  }
+
+  /// The network takes the parameters of a checkpoint's network read from `path`, which must
+  /// have the same architecture (called by the checkpoint reader's hook).
+  /// \throws ConfigError naming what differs
+  static void take_parameters(Net& net, const Net& saved, const std::string& path) {
+    const std::string at = std::string(where) + ": resume_from " + path + ": ";
+    if (saved.dims() != net.dims()) {
+      throw ConfigError(at + "the checkpoint's network has layer_dims " +
+                        dims_string(saved.dims()) + ", this one " + dims_string(net.dims()));
+    }
+    for (Index l = 1; l <= net.L(); ++l) {
+      const Layer<Scalar>& from = saved.layer(l);
+      const Layer<Scalar>& to = net.layer(l);
+      if (from.activation() != to.activation() || from.has_batch_norm() != to.has_batch_norm()) {
+        throw ConfigError(at + "layer " + std::to_string(l) + " is " + describe(from) +
+                          " in the checkpoint and " + describe(to) + " in this network");
+      }
+    }
+    if (saved.loss() != net.loss()) {
+      throw ConfigError(at + "the checkpoint's loss is " + to_string(saved.loss()) +
+                        ", this network's " + to_string(net.loss()));
+    }
+    for (Index l = 1; l <= net.L(); ++l)
+      net.layer(l).assign_parameters(saved.layer(l));
+    net.set_l2(saved.l2());
+    net.m_initialized = true;
+  }
+
+  /// Predicts X into the workspace (no dropout, running statistics).
+  /// \throws NumericalError naming the layer whose Z stopped being finite
+  static MatrixView<Scalar> predict(const Net& net, const Data& X, Workspace& workspace) {
+    return net.predict(X, workspace);
+  }
+  /// The cost (without the L2 term) of the last prediction in the workspace against Y.
+  static Scalar prediction_cost(const Net& net, const Workspace& workspace, const Data& Y) {
+    return deepnet::cost<Scalar>(net.loss(), workspace.Z(), workspace.A(), Y);
+  }
+
+  /// What the network holds for training with batches of `batch` examples.
+  static TrainingMemory memory(const Net& net, Index batch) {
+    TrainingMemory result;
+    for (Index l = 1; l <= net.L(); ++l) {
+      const Layer<Scalar>& layer = net.layer(l);
+      result.parameters = saturating_add(
+          result.parameters, Layer<Scalar>::parameter_bytes(layer.inputs(), layer.units()));
+      result.caches = saturating_add(result.caches, layer.cache_bytes(batch));
+      result.trainable = saturating_add(result.trainable, layer.trainable_count());
+      // a snapshot also keeps batch normalisation's running mean and variance
+      result.kept = saturating_add(
+          result.kept,
+          saturating_add(layer.trainable_count(),
+                         layer.has_batch_norm() ? saturating_mul(2, count_of(layer.units())) : 0));
+      result.widest = std::max(result.widest, layer.units());
+    }
+    return result;
+  }
+
+  /// FitOptions::diagnostics: per-layer statistics of the last step into the epoch's record.
+  static void diagnostics(const Net& net, Epoch& record) {
+    record.layers.reserve(static_cast<std::size_t>(net.L()));
+    for (Index l = 1; l <= net.L(); ++l) {
+      const Layer<Scalar>& layer = net.layer(l);
+      LayerStats stats;
+      stats.layer = l;
+      stats.W_norm = static_cast<double>(layer.W().norm());
+      stats.dW_norm = static_cast<double>(layer.dW().norm());
+      const MatrixView<Scalar> A = layer.A();
+      const double mean = static_cast<double>(A.mean());
+      stats.A_mean = mean;
+      stats.A_std =
+          std::sqrt(static_cast<double>((A.array() - static_cast<Scalar>(mean)).square().mean()));
+      stats.dead_fraction = std::numeric_limits<double>::quiet_NaN();
+      if (layer.activation() == Activation::ReLU) {
+        const Index dead = (A.array() > Scalar(0)).rowwise().any().count();
+        stats.dead_fraction = 1.0 - static_cast<double>(dead) / static_cast<double>(A.rows());
+      }
+      record.layers.push_back(stats);
+    }
+  }
+
+ private:
+  // The checkpoint writer and reader, which FitOptions::checkpoint and resume_from point at.
+  static const CheckpointIO<Scalar>& io(const FitOptions& options) {
+    const CheckpointHooks* hooks = options.checkpoint_hooks();
+    DEEPNET_ASSERT(hooks != nullptr, "a checkpoint path is only set together with the hooks");
+    return hooks->get<Scalar>();
+  }
+
+  static std::string describe(const Layer<Scalar>& layer) {
+    return to_string(layer.activation()) +
+           (layer.has_batch_norm() ? " with batch normalisation" : " without batch normalisation");
+  }
+};
+
+}  // namespace detail
+}  // namespace deepnet
+
+#endif  // DEEPNET_TRAINING_TRAINING_MODEL_HPP

@@ -68,10 +68,10 @@ namespace detail {
 // One instantiation per Scalar: the bias is a runtime argument (nullptr: none), not a lambda,
 // and Z is always a writable span, so the six loop bodies are compiled once.
 template <class Scalar>
-void activate_columns(Activation g, MatrixSpan<Scalar> Z, MatrixSpan<Scalar> A,
-                      const Vector<Scalar>* b) {
+void activate_columns(Activation g, MatrixSpan<Scalar> Z, MatrixSpan<Scalar> A, const Scalar* b) {
+  using BiasArray = Eigen::Map<const Eigen::Array<Scalar, Eigen::Dynamic, 1>>;
   const auto prepare = [b](auto& z) {
-    if (b != nullptr) z += b->array();
+    if (b != nullptr) z += BiasArray(b, z.rows());
   };
   DEEPNET_ASSERT(A.rows() == Z.rows() && A.cols() == Z.cols(), "activate_columns: shapes");
   const auto each_column = [&](auto&& g_of_z) {
@@ -116,14 +116,14 @@ void activate_columns(Activation g, MatrixSpan<Scalar> Z, MatrixSpan<Scalar> A,
 /// Fused forward pass of one layer after the product W A[l-1] is in Z:
 /// Z += b (each column), then A = g(Z).
 /// \param g the activation
-/// \param b bias, n x 1
+/// \param b bias, n x 1 (a Vector, or a view such as a layer's b(), taken without a copy)
 /// \param Z n x m; holds W A[l-1] on entry and Z = W A[l-1] + b on return
 /// \param A n x m, receives g(Z)
 template <class Scalar>
-void add_bias_and_activate(Activation g, const Vector<Scalar>& b, MatrixSpan<Scalar> Z,
-                           MatrixSpan<Scalar> A) {
+void add_bias_and_activate(Activation g, const Eigen::Ref<const Vector<Scalar>>& b,
+                           MatrixSpan<Scalar> Z, MatrixSpan<Scalar> A) {
   DEEPNET_ASSERT(Z.rows() == b.rows(), "add_bias_and_activate: shapes");
-  detail::activate_columns<Scalar>(g, Z, A, &b);
+  detail::activate_columns<Scalar>(g, Z, A, b.data());
 }
 
 /// A = g(Z), column by column (a layer with batch normalisation has no bias to add).

@@ -12,6 +12,7 @@
 #define DEEPNET_CORE_BATCH_NORM_HPP
 
 #include "../config.hpp"
+#include "parameter_store.hpp"
 
 namespace deepnet {
 
@@ -24,42 +25,47 @@ class BatchNorm {
   using Vector = deepnet::Vector<Scalar>;  ///< n x 1 storage
   using View = MatrixView<Scalar>;         ///< read-only view of a cache
   using Span = MatrixSpan<Scalar>;         ///< writable view of a cache
+  /// gamma, beta and their gradients: n x 1, in the network's parameter store (or alone)
+  using Parameter = ParameterTensor<Vector>;
 
   /// Added to var before the square root (PyTorch's default).
   static constexpr double epsilon = 1e-5;
   /// Weight of the newest batch in the running averages: running = 0.9 running + 0.1 batch.
   static constexpr double momentum = 0.1;
 
-  /// For n units: gamma = 1, beta = 0 (the identity), running mean 0 and variance 1.
-  explicit BatchNorm(Index units = 0)
-      : m_gamma(Vector::Ones(units)),
-        m_beta(Vector::Zero(units)),
-        m_dgamma(Vector::Zero(units)),
-        m_dbeta(Vector::Zero(units)),
+  /// For n units: gamma = 1, beta = 0 (the identity), running mean 0 and variance 1. l, the
+  /// layer, names gamma and beta in messages.
+  explicit BatchNorm(Index units = 0, Index l = 0)
+      : m_gamma(units, 1, "gamma", l),
+        m_beta(units, 1, "beta", l),
+        m_dgamma(units, 1, "dgamma", l),
+        m_dbeta(units, 1, "dbeta", l),
         m_running_mean(Vector::Zero(units)),
         m_running_var(Vector::Ones(units)),
         m_mean(Vector::Zero(units)),
         m_var(Vector::Zero(units)),
         m_inv_std(Vector::Zero(units)),
         m_mean_dZ_norm(Vector::Zero(units)),
-        m_mean_dZ_norm_Z_norm(Vector::Zero(units)) {}
+        m_mean_dZ_norm_Z_norm(Vector::Zero(units)) {
+    m_gamma.setOnes();
+  }
 
   /// gamma, the scale of each unit, n x 1.
-  Vector& gamma() noexcept { return m_gamma; }
+  Parameter& gamma() noexcept { return m_gamma; }
   /// gamma, n x 1.
-  const Vector& gamma() const noexcept { return m_gamma; }
+  const Parameter& gamma() const noexcept { return m_gamma; }
   /// beta, the shift of each unit, n x 1.
-  Vector& beta() noexcept { return m_beta; }
+  Parameter& beta() noexcept { return m_beta; }
   /// beta, n x 1.
-  const Vector& beta() const noexcept { return m_beta; }
+  const Parameter& beta() const noexcept { return m_beta; }
   /// dgamma = (1/m) sum_i dZ_tilde(:, i) * Z_norm(:, i), n x 1.
-  Vector& dgamma() noexcept { return m_dgamma; }
+  Parameter& dgamma() noexcept { return m_dgamma; }
   /// dgamma, n x 1.
-  const Vector& dgamma() const noexcept { return m_dgamma; }
+  const Parameter& dgamma() const noexcept { return m_dgamma; }
   /// dbeta = (1/m) sum_i dZ_tilde(:, i), n x 1.
-  Vector& dbeta() noexcept { return m_dbeta; }
+  Parameter& dbeta() noexcept { return m_dbeta; }
   /// dbeta, n x 1.
-  const Vector& dbeta() const noexcept { return m_dbeta; }
+  const Parameter& dbeta() const noexcept { return m_dbeta; }
   /// Running average of the batch means, used for prediction, n x 1.
   Vector& running_mean() noexcept { return m_running_mean; }
   /// Running average of the batch means, n x 1.
@@ -145,7 +151,7 @@ class BatchNorm {
     m_m = m;
   }
 
-  Vector m_gamma, m_beta, m_dgamma, m_dbeta;
+  Parameter m_gamma, m_beta, m_dgamma, m_dbeta;  // in the network's parameter store
   Vector m_running_mean, m_running_var;
   Vector m_mean, m_var, m_inv_std;               // of the last training batch
   Vector m_mean_dZ_norm, m_mean_dZ_norm_Z_norm;  // backward's row means

@@ -17,6 +17,7 @@
 #include "layer.hpp"
 #include "loss.hpp"
 #include "memory_limit.hpp"
+#include "parameter_store.hpp"
 #include "parameters.hpp"
 #include "random.hpp"
 #include "shape_check.hpp"
@@ -45,6 +46,62 @@ namespace detail {
 
 template <class Model>
 struct TrainingModel;  // training/training_model.hpp: what the training loop needs of a model
+
+/// DeepNet's layers and the parameter store that holds their W, b, gamma, beta and gradients.
+/// They are copied and moved together: a copy gets a store of its own (never the source's)
+/// and its layers are attached to it.
+template <class Scalar>
+struct LayerStack {
+  ParameterStore<Scalar> store;       ///< values and gradients of every layer
+  std::vector<Layer<Scalar>> layers;  ///< layer l at l - 1
+
+  LayerStack() = default;
+  LayerStack(const LayerStack& other) : store(other.store), layers(other.layers) { attach(); }
+  LayerStack(LayerStack&& other) noexcept
+      : store(std::move(other.store)), layers(std::move(other.layers)) {
+    attach();  // the buffers moved with their pointers: nothing is copied
+  }
+  LayerStack& operator=(const LayerStack& other) {
+    if (this != &other) *this = LayerStack(other);
+    return *this;
+  }
+  LayerStack& operator=(LayerStack&& other) noexcept {
+    store = std::move(other.store);
+    layers = std::move(other.layers);
+    attach();
+    return *this;
+  }
+
+  /// Declares the slots of layers with these dims: W[l], b[l] for l = 1..L, then gamma[l],
+  /// beta[l] (parameter_store.hpp), and allocates the buffers.
+  void declare(const std::vector<Index>& dims) {
+    const Index L = static_cast<Index>(dims.size()) - 1;
+    for (Index l = 1; l <= L; ++l) {
+      store.add(l, "W", dims[l], dims[l - 1]);
+      store.add(l, "b", dims[l], 1);
+    }
+    for (Index l = 1; l <= L; ++l) {
+      store.add(l, "gamma", dims[l], 1);
+      store.add(l, "beta", dims[l], 1);
+    }
+    store.allocate();
+  }
+
+  /// Moves the tensors of layer l (1..L, layers 1..l built) to their slots.
+  void attach(Index l) {
+    const auto& slots = store.slots();
+    const Index L = static_cast<Index>(slots.size()) / 4;
+    const auto at = [&](Index i) { return &slots[static_cast<std::size_t>(i)]; };
+    const ParameterSlot* const places[4] = {at(2 * (l - 1)), at(2 * (l - 1) + 1),
+                                            at(2 * L + 2 * (l - 1)), at(2 * L + 2 * (l - 1) + 1)};
+    layers[static_cast<std::size_t>(l - 1)].attach(store.values(), store.gradients(), places);
+  }
+  /// Moves the tensors of every layer to their slots.
+  void attach() {
+    for (Index l = 1; l <= static_cast<Index>(layers.size()); ++l)
+      attach(l);
+  }
+};
 
 /// The examples (columns) of A (n[L] x m) predicted correctly against the labels Y, as
 /// `DeepNet::accuracy` and `fit` count them. An example counts only when all of its n[L]
@@ -147,26 +204,31 @@ class DeepNet {
       : m_dims(std::move(layer_dims)), m_loss(loss) {
     validate_config(activations);
     check_parameter_memory();
-    m_layers.reserve(m_dims.size() - 1);
+    m_stack.layers.reserve(m_dims.size() - 1);
+    m_stack.declare(m_dims);
     for (std::size_t l = 1; l < m_dims.size(); ++l) {
-      m_layers.emplace_back(m_dims[l - 1], m_dims[l], activations[l - 1], static_cast<Index>(l));
+      // Each layer moves to the store as soon as it exists: at most one layer's parameters
+      // are held twice.
+      m_stack.layers.emplace_back(m_dims[l - 1], m_dims[l], activations[l - 1],
+                                  static_cast<Index>(l));
+      m_stack.attach(static_cast<Index>(l));
     }
   }
 
   /// L, the number of layers (the input layer is not counted).
-  Index L() const noexcept { return static_cast<Index>(m_layers.size()); }
+  Index L() const noexcept { return static_cast<Index>(m_stack.layers.size()); }
   /// {n[0], n[1], ..., n[L]}.
   const std::vector<Index>& dims() const noexcept { return m_dims; }
   /// The loss the network is trained on.
   Loss loss() const noexcept { return m_loss; }
   /// m, the number of examples of the last forward pass (0 before the first).
-  Index m() const noexcept { return m_layers.front().m(); }
+  Index m() const noexcept { return m_stack.layers.front().m(); }
 
   /// {g[1], ..., g[L]}.
   std::vector<Activation> activations() const {
     std::vector<Activation> result;
-    result.reserve(m_layers.size());
-    for (const LayerType& current : m_layers)
+    result.reserve(m_stack.layers.size());
+    for (const LayerType& current : m_stack.layers)
       result.push_back(current.activation());
     return result;
   }
@@ -224,17 +286,17 @@ class DeepNet {
 
   /// Layer l, numbered 1..L as in the notes.
   /// \throws std::out_of_range unless 1 <= l <= L
-  LayerType& layer(Index l) { return m_layers[layer_index(l)]; }
+  LayerType& layer(Index l) { return m_stack.layers[layer_index(l)]; }
   /// Layer l, numbered 1..L as in the notes.
   /// \throws std::out_of_range unless 1 <= l <= L
-  const LayerType& layer(Index l) const { return m_layers[layer_index(l)]; }
+  const LayerType& layer(Index l) const { return m_stack.layers[layer_index(l)]; }
 
   /// Draws every W[l] with `init` from a generator seeded with `seed`, layer by layer, and sets
   /// every b[l] to zero. The same seed gives the same bits on every platform.
   /// The dropout masks are drawn from a second generator, seeded with ~seed.
   void initialize(Init init, std::uint64_t seed) {
     Random random(seed);
-    for (LayerType& layer : m_layers) {
+    for (LayerType& layer : m_stack.layers) {
       initialize_weights(init, layer.W(), random);
       layer.b().setZero();
       if (layer.has_batch_norm()) layer.reset_batch_norm();  // gamma = 1, beta = 0
@@ -335,8 +397,12 @@ class DeepNet {
     require_initialized("DeepNet::update");
     const auto alpha = static_cast<Scalar>(learning_rate);
     optimizer.begin_step();
+    if (optimizer.update_flat(flat_parameters(), alpha)) {
+      m_pass = Pass::None;
+      return;
+    }
     Index k = 0;
-    for (LayerType& current : m_layers) {
+    for (LayerType& current : m_stack.layers) {
       current.for_each_parameter([&](const char*, MatrixSpan<Scalar> theta, MatrixSpan<Scalar> g) {
         optimizer.update(k++, theta, MatrixView<Scalar>(g.data(), g.rows(), g.cols()), alpha);
       });
@@ -351,13 +417,89 @@ class DeepNet {
   /// its layers keep their options (set_batch_norm changes the list).
   std::vector<NamedTensor<Scalar>> parameters() {
     std::vector<NamedTensor<Scalar>> entries;
-    for (LayerType& current : m_layers) {
+    for (LayerType& current : m_stack.layers) {
       current.for_each_tensor([&](const char* symbol, MatrixSpan<Scalar> value,
                                   MatrixSpan<Scalar> gradient, bool trainable) {
         entries.emplace_back(current.index(), symbol, value, gradient, trainable);
       });
     }
     return entries;
+  }
+
+  /// The parameter store: where W[l], b[l], gamma[l], beta[l] of every layer live, one after the
+  /// other (each on a 64-byte boundary) in one value buffer, their gradients at the same offsets in
+  /// one gradient buffer, each under its registry name with its offset and shape (`slots()`,
+  /// `find("W[2]")`). Its layout is W[1] b[1] ... W[L] b[L] gamma[1] beta[1] ... gamma[L] beta[L],
+  /// whether batch normalisation is on or off (b or gamma, beta then lie unused). The running
+  /// statistics are not in it: they are not trained, and stay in each layer's BatchNorm.
+  const ParameterStore<Scalar>& parameter_store() const noexcept { return m_stack.store; }
+
+  /// Every scalar of the parameter store, W[1] first (see parameter_store()): one contiguous
+  /// buffer, for a program that moves all parameters at once (broadcasting them from one
+  /// process to the others, averaging models). Writing it writes the layers' W(), b(), ...
+  /// \throws ShapeError when a parameter was resized away from its place in the store
+  Eigen::Map<Vector> parameter_values() {
+    check_stored("DeepNet::parameter_values");
+    return Eigen::Map<Vector>(m_stack.store.values(), m_stack.store.size());
+  }
+  /// The parameter values, read-only.
+  /// \throws as above
+  Eigen::Map<const Vector> parameter_values() const {
+    check_stored("DeepNet::parameter_values");
+    return Eigen::Map<const Vector>(m_stack.store.values(), m_stack.store.size());
+  }
+  /// Every gradient dW[1], db[1], ..., at the offsets of its parameter: one contiguous buffer,
+  /// so that averaging the gradients of several processes is one reduction per step. The
+  /// parts of unused tensors (b under batch normalisation, gamma and beta without) hold zeros.
+  /// \throws as above
+  Eigen::Map<Vector> parameter_gradients() {
+    check_stored("DeepNet::parameter_gradients");
+    return Eigen::Map<Vector>(m_stack.store.gradients(), m_stack.store.size());
+  }
+  /// The gradients, read-only.
+  /// \throws as above
+  Eigen::Map<const Vector> parameter_gradients() const {
+    check_stored("DeepNet::parameter_gradients");
+    return Eigen::Map<const Vector>(m_stack.store.gradients(), m_stack.store.size());
+  }
+
+  /// The trainable parameters as the one-pass update rules see them (`Optimizer::update_flat`):
+  /// the store's buffers, the ranges trained now (W[l] and b[l], or W[l], gamma[l] and
+  /// beta[l]; places that follow each other without padding merged), and the trainable tensors in
+  /// the order k of `Optimizer::update`. Valid until the next call, or until batch normalisation is
+  /// turned on or off. Allocates nothing after its first call.
+  FlatParameters<Scalar> flat_parameters() {
+    const auto& slots = m_stack.store.slots();
+    const std::size_t L = m_stack.layers.size();
+    m_trainable.clear();
+    m_ranges.clear();
+    m_trainable.reserve(3 * L);
+    m_ranges.reserve(3 * L);
+    for (std::size_t l = 0; l < L; ++l) {
+      m_trainable.push_back(&slots[2 * l]);
+      if (m_stack.layers[l].has_batch_norm()) {
+        m_trainable.push_back(&slots[2 * L + 2 * l]);
+        m_trainable.push_back(&slots[2 * L + 2 * l + 1]);
+      } else {
+        m_trainable.push_back(&slots[2 * l + 1]);
+      }
+    }
+    for (const ParameterSlot* slot : m_trainable) {
+      if (!m_ranges.empty() && m_ranges.back().offset + m_ranges.back().size == slot->offset) {
+        m_ranges.back().size += slot->size();
+      } else {
+        m_ranges.push_back(ParameterRange{slot->offset, slot->size()});
+      }
+    }
+    FlatParameters<Scalar> flat;
+    flat.values = m_stack.store.values();
+    flat.gradients = m_stack.store.gradients();
+    flat.size = m_stack.store.size();
+    flat.ranges = m_ranges.data();
+    flat.range_count = static_cast<Index>(m_ranges.size());
+    flat.tensors = m_trainable.data();
+    flat.tensor_count = static_cast<Index>(m_trainable.size());
+    return flat;
   }
 
   /// Throws StateError when `initialize` was never called and every W[l] is still zero, as the
@@ -368,7 +510,7 @@ class DeepNet {
   /// \param where the operation, for the message
   void require_initialized(const char* where) {
     if (m_initialized) return;
-    for (const LayerType& current : m_layers) {
+    for (const LayerType& current : m_stack.layers) {
       if (!current.W().isZero(0)) {
         m_initialized = true;  // set by hand (or loaded): the caller's choice
         return;
@@ -589,7 +731,7 @@ class DeepNet {
   /// Writes `summary()` to `out`.
   void summary(std::ostream& out) const {
     bool dropout = false, batch_norm = false;
-    for (const LayerType& current : m_layers) {
+    for (const LayerType& current : m_stack.layers) {
       dropout = dropout || current.keep_prob() != 1.0;
       batch_norm = batch_norm || current.has_batch_norm();
     }
@@ -817,7 +959,7 @@ class DeepNet {
   // The bytes of W, b, dW, db of every layer (what the constructor allocated).
   std::uint64_t parameter_bytes() const noexcept {
     std::uint64_t total = 0;
-    for (const LayerType& current : m_layers) {
+    for (const LayerType& current : m_stack.layers) {
       total = detail::saturating_add(total,
                                      LayerType::parameter_bytes(current.inputs(), current.units()));
     }
@@ -828,7 +970,7 @@ class DeepNet {
   // dropout is turned on, and forward must then check again.
   std::uint64_t cache_columns() const noexcept {
     std::uint64_t columns = 0;
-    for (const LayerType& current : m_layers)
+    for (const LayerType& current : m_stack.layers)
       columns = detail::saturating_add(columns, current.cache_bytes(1));
     return columns;
   }
@@ -904,6 +1046,12 @@ class DeepNet {
     }
   }
 
+  // ShapeError when a parameter left its place in the store (resized to another shape).
+  void check_stored(const char* where) const {
+    for (Index l = 1; l <= L(); ++l)
+      check_parameter_shapes(layer(l), l, where);
+  }
+
   void check_parameters(const char* where) const {
     for (Index l = 1; l <= L(); ++l)
       check_parameter_shapes(layer(l), l, where);
@@ -920,7 +1068,7 @@ class DeepNet {
     if (m_l2 != 0.0) {
       // + (lambda / 2m) sum_l ||W[l]||^2
       Scalar squares(0);
-      for (const LayerType& current : m_layers)
+      for (const LayerType& current : m_stack.layers)
         squares += current.W().squaredNorm();
       J += static_cast<Scalar>(m_l2) / (Scalar(2) * static_cast<Scalar>(m())) * squares;
     }
@@ -1044,7 +1192,10 @@ class DeepNet {
 
   std::vector<Index> m_dims;
   Loss m_loss;
-  std::vector<LayerType> m_layers;
+  detail::LayerStack<Scalar> m_stack;  // the layers and the parameter store they live in
+  // flat_parameters()'s lists, kept for their capacity (pointers into m_stack.store's slots)
+  std::vector<const ParameterSlot*> m_trainable;
+  std::vector<ParameterRange> m_ranges;
   detail::InputBinding<Scalar> m_input;
   detail::GemmWorkspace<Scalar> m_workspace;
   Pass m_pass = Pass::None;

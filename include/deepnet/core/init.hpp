@@ -42,8 +42,9 @@ inline std::string to_string(Init init) {
 /// Fills W (n[l] x n[l-1]) with draws from `random`, row by row (W(0,0), W(0,1), ...), the
 /// order of NumPy's `rng.standard_normal((n, n_prev))`. Draws are made in double and rounded
 /// once to Scalar, so float and double networks built from one seed agree to float precision.
+/// W is a view: a matrix's storage, or a layer's W() in its network's parameter store.
 template <class Scalar>
-void initialize_weights(Init init, Matrix<Scalar>& W, Random& random) {
+void initialize_weights(Init init, MatrixSpan<Scalar> W, Random& random) {
   const Index n = W.rows();
   const Index n_prev = W.cols();
   const auto fill = [&](auto&& draw) {
@@ -76,6 +77,12 @@ void initialize_weights(Init init, Matrix<Scalar>& W, Random& random) {
       return;
   }
   throw ConfigError("unknown initialisation " + to_string(init));
+}
+
+/// The same for a matrix of the caller's.
+template <class Scalar>
+void initialize_weights(Init init, Matrix<Scalar>& W, Random& random) {
+  initialize_weights<Scalar>(init, MatrixSpan<Scalar>(W.data(), W.rows(), W.cols()), random);
 }
 
 }  // namespace deepnet

@@ -17,6 +17,7 @@
 #include "dropout.hpp"
 #include "loss.hpp"
 #include "memory_limit.hpp"
+#include "parameter_store.hpp"
 #include "random.hpp"
 #include "shape_check.hpp"
 
@@ -49,19 +50,24 @@ class Layer {
   using View = MatrixView<Scalar>;         ///< read-only view of a cache
   using Span = MatrixSpan<Scalar>;         ///< writable view of a cache
   using Input = Eigen::Ref<const Matrix>;  ///< A[l-1]: a matrix, a view or a column block
+  /// W and dW: n[l] x n[l-1], in the network's parameter store (parameter_store.hpp)
+  using Weights = ParameterTensor<Matrix>;
+  /// b and db: n[l] x 1, in the network's parameter store
+  using Biases = ParameterTensor<Vector>;
 
   /// Layer l with `units` = n[l] units and `inputs` = n[l-1] inputs; W and b start at zero.
-  /// (l only names the layer in messages.)
+  /// (l only names the layer in messages.) A layer built alone keeps its W, b, dW, db in
+  /// storage of its own; a DeepNet moves them to its parameter store (`attach`).
   Layer(Index inputs, Index units, Activation activation, Index l = 1)
       : m_l(l),
         m_inputs(inputs),
         m_units(units),
         m_activation(activation),
-        m_W(Matrix::Zero(units, inputs)),
-        m_b(Vector::Zero(units)),
-        m_dW(Matrix::Zero(units, inputs)),
-        m_db(Vector::Zero(units)),
-        m_norm(units),
+        m_W(units, inputs, "W", l),
+        m_b(units, 1, "b", l),
+        m_dW(units, inputs, "dW", l),
+        m_db(units, 1, "db", l),
+        m_norm(units, l),
         m_dropout(units) {}
 
   /// l, the layer's number in its network (1..L).
@@ -76,13 +82,13 @@ class Layer {
   Index m() const noexcept { return m_m; }
 
   /// W[l], n[l] x n[l-1]: row i holds the weights of unit i.
-  Matrix& W() noexcept { return m_W; }
+  Weights& W() noexcept { return m_W; }
   /// W[l], n[l] x n[l-1].
-  const Matrix& W() const noexcept { return m_W; }
+  const Weights& W() const noexcept { return m_W; }
   /// b[l], n[l] x 1 (unused, and zero, with batch normalisation).
-  Vector& b() noexcept { return m_b; }
+  Biases& b() noexcept { return m_b; }
   /// b[l], n[l] x 1.
-  const Vector& b() const noexcept { return m_b; }
+  const Biases& b() const noexcept { return m_b; }
 
   /// Z[l] = W[l] A[l-1] + b[l] of the last forward pass, n[l] x m (without b under batch
   /// normalisation).
@@ -99,13 +105,13 @@ class Layer {
   Span dZ() { return span(m_dZ); }
 
   /// dW[l] = (1/m) dZ[l] A[l-1]^T (+ (lambda/m) W[l] with L2), n[l] x n[l-1].
-  Matrix& dW() noexcept { return m_dW; }
+  Weights& dW() noexcept { return m_dW; }
   /// dW[l], n[l] x n[l-1].
-  const Matrix& dW() const noexcept { return m_dW; }
+  const Weights& dW() const noexcept { return m_dW; }
   /// db[l] = (1/m) sum over the examples of dZ[l], n[l] x 1.
-  Vector& db() noexcept { return m_db; }
+  Biases& db() noexcept { return m_db; }
   /// db[l], n[l] x 1.
-  const Vector& db() const noexcept { return m_db; }
+  const Biases& db() const noexcept { return m_db; }
 
   /// True when the layer normalises Z over each batch.
   bool has_batch_norm() const noexcept { return m_has_batch_norm; }
@@ -118,7 +124,7 @@ class Layer {
   /// Puts batch normalisation back at its start, whether on or off: gamma = 1, beta = 0, the
   /// running mean 0 and variance 1; b = 0 (DeepNet::initialize).
   void reset_batch_norm() {
-    m_norm = BatchNorm<Scalar>(m_units);
+    m_norm = BatchNorm<Scalar>(m_units, m_l);  // values only: gamma, beta stay in the store
     m_b.setZero();
     m_db.setZero();
   }
@@ -226,6 +232,23 @@ class Layer {
       visit("running_mean", span_of(m_norm.running_mean()), none, false);
       visit("running_var", span_of(m_norm.running_var()), none, false);
     }
+  }
+
+  /// Moves W, b, gamma, beta to their places in `values` and dW, db, dgamma, dbeta to the same
+  /// places in `gradients`, copying their values there: `slots` are the store's slots of W,
+  /// b, gamma and beta (DeepNet calls it when it builds or copies its parameter store).
+  void attach(Scalar* values, Scalar* gradients, const ParameterSlot* const (&slots)[4]) {
+    const auto place = [&](auto& tensor, Scalar* buffer, const ParameterSlot* slot) {
+      tensor.attach(buffer + slot->offset, slot->rows, slot->cols);
+    };
+    place(m_W, values, slots[0]);
+    place(m_dW, gradients, slots[0]);
+    place(m_b, values, slots[1]);
+    place(m_db, gradients, slots[1]);
+    place(m_norm.gamma(), values, slots[2]);
+    place(m_norm.dgamma(), gradients, slots[2]);
+    place(m_norm.beta(), values, slots[3]);
+    place(m_norm.dbeta(), gradients, slots[3]);
   }
 
   /// Copies the parameters, batch-normalisation state and keep_prob of a layer of the same
@@ -399,10 +422,11 @@ class Layer {
   Index m_inputs;
   Index m_units;
   Activation m_activation;
-  Matrix m_W;
-  Vector m_b;
-  Matrix m_dW;
-  Vector m_db;
+  // In the network's parameter store (or storage of their own for a layer built alone).
+  Weights m_W;
+  Biases m_b;
+  Weights m_dW;
+  Biases m_db;
   // Caches of the forward and backward passes; their column count is a capacity, m_m is used.
   Matrix m_Z, m_A, m_dZ, m_dA;
   Index m_m = 0;

@@ -79,7 +79,9 @@ inline void expect_targets(const char* where, Index L, const char* symbol, Index
 }  // namespace detail
 
 /// Checks the parameters of layer l and the storage of their gradients: W and dW are
-/// n[l] x n[l-1], b and db are n[l] x 1. These are the matrices a caller can resize.
+/// n[l] x n[l-1], b and db are n[l] x 1, and with batch normalisation gamma, beta, dgamma and
+/// dbeta n[l] x 1. These are the matrices a caller can resize (which takes them out of the
+/// network's parameter store until they get their shape back).
 /// \param where the operation, for the message, e.g. "DeepNet::forward" (may be empty)
 /// \throws ShapeError at the first mismatch
 template <class Scalar>
@@ -93,6 +95,12 @@ void check_parameter_shapes(const Layer<Scalar>& layer, Index l, const char* whe
   expect_shape(layer.b(), where, l, "b", n, 1, [l] { return detail::n_of(l) + " x 1"; });
   expect_shape(layer.dW(), where, l, "dW", n, n_prev, [] { return the_shape_of("W"); });
   expect_shape(layer.db(), where, l, "db", n, 1, [] { return the_shape_of("b"); });
+  if (!layer.has_batch_norm()) return;
+  const auto& norm = layer.batch_norm();
+  expect_shape(norm.gamma(), where, l, "gamma", n, 1, [l] { return detail::n_of(l) + " x 1"; });
+  expect_shape(norm.beta(), where, l, "beta", n, 1, [l] { return detail::n_of(l) + " x 1"; });
+  expect_shape(norm.dgamma(), where, l, "dgamma", n, 1, [] { return the_shape_of("gamma"); });
+  expect_shape(norm.dbeta(), where, l, "dbeta", n, 1, [] { return the_shape_of("beta"); });
 }
 
 /// Checks every matrix of layer l: W, b, dW, db, then the caches of a forward pass over m

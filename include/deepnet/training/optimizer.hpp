@@ -13,10 +13,16 @@
 ///
 /// Use one with `net.update(optimizer, alpha)` after `backward`, or through
 /// `FitOptions().optimizer(OptimizerSettings::adam())`.
+///
+/// The built-in rules update a DeepNet in one pass over its parameter store
+/// (`update_flat`, core/parameter_store.hpp), their state v, s in buffers laid out like the
+/// store; a rule of the program's overrides `update(k, theta, g, alpha)` only and is called
+/// once per tensor.
 #ifndef DEEPNET_TRAINING_OPTIMIZER_HPP
 #define DEEPNET_TRAINING_OPTIMIZER_HPP
 
 #include "../config.hpp"
+#include "../core/parameter_store.hpp"
 #include "../errors.hpp"
 
 #include <cmath>
@@ -40,6 +46,15 @@ class Optimizer {
   virtual void begin_step() {}
   /// Updates parameter k, theta, from its gradient g, with learning rate alpha.
   virtual void update(Index k, MatrixSpan<Scalar> theta, MatrixView<Scalar> g, Scalar alpha) = 0;
+  /// Updates every trainable parameter of a model at once, over the flat buffers of its
+  /// parameter store, after `begin_step`. Returns false (the default) when the rule has no such
+  /// pass: the model then calls `update(k, ...)` for each parameter k. The built-in rules
+  /// return true; their result is the same, bit for bit, as the per-parameter updates.
+  virtual bool update_flat(const FlatParameters<Scalar>& parameters, Scalar alpha) {
+    (void)parameters;
+    (void)alpha;
+    return false;
+  }
   /// Forgets the state (v, s, t): the next step starts afresh.
   virtual void reset() {}
 
@@ -62,6 +77,29 @@ class Optimizer {
   virtual void set_steps(Index) {}
 };
 
+namespace detail {
+
+/// Calls `body(theta, g, offset)` over the trained ranges of `p` in chunks of at most 1024
+/// scalars (Eigen arrays of the chunk's values and gradients, and the chunk's offset in the
+/// store): a rule's formulas, written as for one tensor, then run over each chunk while it is
+/// in the first-level cache, so that v, s and theta cost one pass over memory.
+template <class Scalar, class Body>
+void for_each_chunk(const FlatParameters<Scalar>& p, Body&& body) {
+  using Array = Eigen::Map<Eigen::Array<Scalar, Eigen::Dynamic, 1>>;
+  using ConstArray = Eigen::Map<const Eigen::Array<Scalar, Eigen::Dynamic, 1>>;
+  constexpr Index chunk = 1024;
+  for (Index r = 0; r < p.range_count; ++r) {
+    const Index end = p.ranges[r].offset + p.ranges[r].size;
+    for (Index offset = p.ranges[r].offset; offset < end; offset += chunk) {
+      const Index n = end - offset < chunk ? end - offset : chunk;
+      Array theta(p.values + offset, n);
+      body(theta, ConstArray(p.gradients + offset, n), offset);
+    }
+  }
+}
+
+}  // namespace detail
+
 /// theta -= alpha g: plain gradient descent, no state.
 template <class Scalar>
 class GradientDescent : public Optimizer<Scalar> {
@@ -72,26 +110,113 @@ class GradientDescent : public Optimizer<Scalar> {
   void update(Index, MatrixSpan<Scalar> theta, MatrixView<Scalar> g, Scalar alpha) override {
     theta.noalias() -= alpha * g;
   }
+  /// theta -= alpha g over the trained ranges of the store.
+  bool update_flat(const FlatParameters<Scalar>& p, Scalar alpha) override {
+    detail::for_each_chunk(p, [&](auto& theta, const auto& g, Index) { theta -= alpha * g; });
+    return true;
+  }
 };
 
 namespace detail {
 
-/// One state matrix per parameter, sized like the parameter at its first update (the only
-/// allocation) and zero at the start.
+/// The state of one slot (v or s) of a built-in rule. The one-pass update keeps it in a buffer
+/// laid out like the model's parameter store (the state of W[2] at W[2]'s offset), so that it
+/// is found by the parameter's place, that is by its name. The per-parameter path and the
+/// checkpoints reach it by k through matrices (`at`): a copy of the parameter's range, taken
+/// when asked for and written back before the next one-pass step, so that a checkpoint's
+/// values set through `state(slot, k, ...)` are the ones the next step uses. Without a
+/// one-pass step (a model that updates per parameter), the matrices are the state, sized like
+/// the parameter at its first update (the only allocation) and zero at the start.
 template <class Scalar>
 class StateMatrices {
  public:
+  /// The state of parameter k, rows x cols (zero when new), to read or write.
   Matrix<Scalar>& at(Index k, Index rows, Index cols) {
-    if (static_cast<Index>(m_states.size()) <= k) m_states.resize(static_cast<std::size_t>(k + 1));
-    Matrix<Scalar>& state = m_states[static_cast<std::size_t>(k)];
-    if (state.rows() != rows || state.cols() != cols) state = Matrix<Scalar>::Zero(rows, cols);
+    if (static_cast<Index>(m_states.size()) <= k) {
+      m_states.resize(static_cast<std::size_t>(k + 1));
+      m_staged.resize(static_cast<std::size_t>(k + 1), 0);
+    }
+    const auto i = static_cast<std::size_t>(k);
+    Matrix<Scalar>& state = m_states[i];
+    if (m_staged[i] == 0 && in_flat(k, rows, cols)) {
+      state = Eigen::Map<const Matrix<Scalar>>(m_flat.data() + m_offsets[i], rows, cols);
+    } else if (state.rows() != rows || state.cols() != cols) {
+      state = Matrix<Scalar>::Zero(rows, cols);
+    }
+    m_staged[i] = 1;  // the caller may write: the next one-pass step takes it back
+    m_any_staged = true;
     return state;
   }
-  const Matrix<Scalar>& at(Index k) const { return m_states.at(static_cast<std::size_t>(k)); }
-  void clear() { m_states.clear(); }
+  /// The state of parameter k, to read.
+  /// \throws std::out_of_range when parameter k has none yet
+  const Matrix<Scalar>& at(Index k) const {
+    const auto i = static_cast<std::size_t>(k);
+    if (k >= 0 && k < static_cast<Index>(m_staged.size()) && m_staged[i] != 0) return m_states[i];
+    if (k >= 0 && k < static_cast<Index>(m_offsets.size())) {
+      if (static_cast<Index>(m_states.size()) <= k) {
+        m_states.resize(i + 1);
+        m_staged.resize(i + 1, 0);
+      }
+      m_states[i] =
+          Eigen::Map<const Matrix<Scalar>>(m_flat.data() + m_offsets[i], m_rows[i], m_cols[i]);
+      return m_states[i];
+    }
+    return m_states.at(i);
+  }
+  /// The state buffer for a one-pass step over `p`, laid out like p's store: zero when the
+  /// store is new (the only allocation), with the matrices written through `at` taken back.
+  Scalar* flat(const FlatParameters<Scalar>& p) {
+    if (m_flat.size() != p.size) {
+      m_flat = Vector<Scalar>::Zero(p.size);
+      m_offsets.clear();
+    }
+    if (static_cast<Index>(m_offsets.size()) != p.tensor_count) {
+      m_offsets.resize(static_cast<std::size_t>(p.tensor_count));
+      m_rows.resize(m_offsets.size());
+      m_cols.resize(m_offsets.size());
+    }
+    for (Index k = 0; k < p.tensor_count; ++k) {
+      const auto i = static_cast<std::size_t>(k);
+      m_offsets[i] = p.tensors[k]->offset;
+      m_rows[i] = p.tensors[k]->rows;
+      m_cols[i] = p.tensors[k]->cols;
+    }
+    if (m_any_staged) {
+      for (std::size_t i = 0; i < m_staged.size(); ++i) {
+        if (m_staged[i] == 0) continue;
+        const Index k = static_cast<Index>(i);
+        if (in_flat(k, m_states[i].rows(), m_states[i].cols())) {
+          Eigen::Map<Matrix<Scalar>>(m_flat.data() + m_offsets[i], m_rows[i], m_cols[i]) =
+              m_states[i];
+        }
+        m_staged[i] = 0;
+      }
+      m_any_staged = false;
+    }
+    return m_flat.data();
+  }
+  /// Forgets everything.
+  void clear() {
+    m_states.clear();
+    m_staged.clear();
+    m_flat.resize(0);
+    m_offsets.clear();
+    m_rows.clear();
+    m_cols.clear();
+    m_any_staged = false;
+  }
 
  private:
-  std::vector<Matrix<Scalar>> m_states;
+  bool in_flat(Index k, Index rows, Index cols) const {
+    const auto i = static_cast<std::size_t>(k);
+    return k < static_cast<Index>(m_offsets.size()) && m_rows[i] == rows && m_cols[i] == cols;
+  }
+
+  mutable std::vector<Matrix<Scalar>> m_states;  // by k
+  mutable std::vector<char> m_staged;            // 1: m_states[k] is newer than the buffer
+  Vector<Scalar> m_flat;                         // laid out like the store
+  std::vector<Index> m_offsets, m_rows, m_cols;  // parameter k's place in the store
+  bool m_any_staged = false;
 };
 
 inline void require_beta(double beta, const char* name) {
@@ -123,6 +248,17 @@ class Momentum : public Optimizer<Scalar> {
     Matrix<Scalar>& v = m_v.at(k, theta.rows(), theta.cols());
     v = beta * v + (Scalar(1) - beta) * g;
     theta.noalias() -= alpha * v;
+  }
+  /// The same in one pass over the trained ranges of the store.
+  bool update_flat(const FlatParameters<Scalar>& p, Scalar alpha) override {
+    const auto beta = static_cast<Scalar>(m_beta);
+    Scalar* const v_all = m_v.flat(p);
+    detail::for_each_chunk(p, [&](auto& theta, const auto& g, Index offset) {
+      Eigen::Map<Eigen::Array<Scalar, Eigen::Dynamic, 1>> v(v_all + offset, theta.size());
+      v = beta * v + (Scalar(1) - beta) * g;
+      theta -= alpha * v;
+    });
+    return true;
   }
   void reset() override { m_v.clear(); }
   /// v of parameter k (after its first update).
@@ -158,6 +294,18 @@ class RMSProp : public Optimizer<Scalar> {
     Matrix<Scalar>& s = m_s.at(k, theta.rows(), theta.cols());
     s.array() = beta * s.array() + (Scalar(1) - beta) * g.array().square();
     theta.array() -= alpha * g.array() / (s.array().sqrt() + epsilon);
+  }
+  /// The same in one pass over the trained ranges of the store.
+  bool update_flat(const FlatParameters<Scalar>& p, Scalar alpha) override {
+    const auto beta = static_cast<Scalar>(m_beta);
+    const auto epsilon = static_cast<Scalar>(m_epsilon);
+    Scalar* const s_all = m_s.flat(p);
+    detail::for_each_chunk(p, [&](auto& theta, const auto& g, Index offset) {
+      Eigen::Map<Eigen::Array<Scalar, Eigen::Dynamic, 1>> s(s_all + offset, theta.size());
+      s = beta * s + (Scalar(1) - beta) * g.square();
+      theta -= alpha * g / (s.sqrt() + epsilon);
+    });
+    return true;
   }
   void reset() override { m_s.clear(); }
   /// s of parameter k (after its first update).
@@ -206,6 +354,26 @@ class Adam : public Optimizer<Scalar> {
     s.array() = beta2 * s.array() + (Scalar(1) - beta2) * g.array().square();
     theta.array() -=
         alpha * (v.array() / correction1) / ((s.array() / correction2).sqrt() + epsilon);
+  }
+  /// The same in one pass over the trained ranges of the store: v, s and theta of each chunk
+  /// while it is in the first-level cache.
+  bool update_flat(const FlatParameters<Scalar>& p, Scalar alpha) override {
+    const auto beta1 = static_cast<Scalar>(m_beta1);
+    const auto beta2 = static_cast<Scalar>(m_beta2);
+    const auto epsilon = static_cast<Scalar>(m_epsilon);
+    const double t = static_cast<double>(m_t > 0 ? m_t : 1);
+    const auto correction1 = static_cast<Scalar>(1.0 - std::pow(m_beta1, t));
+    const auto correction2 = static_cast<Scalar>(1.0 - std::pow(m_beta2, t));
+    Scalar* const v_all = m_v.flat(p);
+    Scalar* const s_all = m_s.flat(p);
+    detail::for_each_chunk(p, [&](auto& theta, const auto& g, Index offset) {
+      Eigen::Map<Eigen::Array<Scalar, Eigen::Dynamic, 1>> v(v_all + offset, theta.size());
+      Eigen::Map<Eigen::Array<Scalar, Eigen::Dynamic, 1>> s(s_all + offset, theta.size());
+      v = beta1 * v + (Scalar(1) - beta1) * g;
+      s = beta2 * s + (Scalar(1) - beta2) * g.square();
+      theta -= alpha * (v / correction1) / ((s / correction2).sqrt() + epsilon);
+    });
+    return true;
   }
   void reset() override {
     m_v.clear();

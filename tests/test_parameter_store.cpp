@@ -1,0 +1,349 @@
+// Tests for core/parameter_store.hpp: DeepNet's W, b, gamma, beta and gradients in one value
+// and one gradient buffer, the accessors that still behave as matrices (assignment of the
+// wrong shape refused, resize out of and back into the store, copies that never share the
+// store), and the one-pass update of the built-in optimizers, bit for bit the per-parameter
+// formulas (the optimizers' own `update(k, ...)`, the code that ran per tensor before), with
+// their state read and written by name as checkpoints do, and no allocation after the first
+// step.
+#include "support/test_support.hpp"
+
+#include "support/allocations.hpp"
+
+#include <deepnet/core/deep_net.hpp>
+#include <deepnet/training/optimizer.hpp>
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+using Catch::Matchers::Contains;
+using deepnet::Activation;
+using deepnet::DeepNet;
+using deepnet::Index;
+using deepnet::Init;
+using deepnet::Matrix;
+using deepnet::Optimizer;
+using deepnet::ShapeError;
+
+namespace {
+
+// The same bits, entry by entry (NaN included).
+template <class A, class B>
+bool store_same_bits(const A& a, const B& b) {
+  if (a.rows() != b.rows() || a.cols() != b.cols()) return false;
+  for (Index j = 0; j < a.cols(); ++j) {
+    for (Index i = 0; i < a.rows(); ++i) {
+      const auto x = a(i, j);
+      const auto y = b(i, j);
+      if (std::memcmp(&x, &y, sizeof(x)) != 0) return false;
+    }
+  }
+  return true;
+}
+
+// A built-in rule seen through the base interface only: DeepNet then updates parameter by
+// parameter through the rule's update(k, ...), the per-tensor formulas of before the store.
+template <class Scalar>
+class PerTensor : public Optimizer<Scalar> {
+ public:
+  explicit PerTensor(Optimizer<Scalar>& inner) : m_inner(inner) {}
+  std::string name() const override { return m_inner.name(); }
+  void begin_step() override { m_inner.begin_step(); }
+  void update(Index k, deepnet::MatrixSpan<Scalar> theta, deepnet::MatrixView<Scalar> g,
+              Scalar alpha) override {
+    m_inner.update(k, theta, g, alpha);
+  }
+
+ private:
+  Optimizer<Scalar>& m_inner;
+};
+
+template <class Scalar>
+std::unique_ptr<Optimizer<Scalar>> store_rule(const std::string& name) {
+  if (name == "Momentum") return std::make_unique<deepnet::Momentum<Scalar>>(0.8);
+  if (name == "RMSProp") return std::make_unique<deepnet::RMSProp<Scalar>>(0.99, 1e-7);
+  if (name == "Adam") return std::make_unique<deepnet::Adam<Scalar>>(0.85, 0.99, 1e-7);
+  return std::make_unique<deepnet::GradientDescent<Scalar>>();
+}
+
+template <class Scalar>
+Matrix<Scalar> store_one_hot(Index classes, Index m) {
+  Matrix<Scalar> Y = Matrix<Scalar>::Zero(classes, m);
+  for (Index j = 0; j < m; ++j)
+    Y((j * 7) % classes, j) = 1;
+  return Y;
+}
+
+template <class Scalar>
+DeepNet<Scalar> store_net(bool batch_norm) {
+  DeepNet<Scalar> net({6, 9, 7, 4}, Activation::Tanh, Activation::Softmax);
+  net.initialize(Init::He, 11);
+  if (batch_norm) net.set_batch_norm(2);
+  net.set_l2(0.05);
+  return net;
+}
+
+template <class Step>
+long store_allocations_during(Step&& step) {
+  const long before = deepnet_test::allocation_count();
+  Eigen::internal::set_is_malloc_allowed(false);
+  try {
+    step();
+  } catch (...) {
+    Eigen::internal::set_is_malloc_allowed(true);
+    throw;
+  }
+  Eigen::internal::set_is_malloc_allowed(true);
+  return deepnet_test::allocation_count() - before;
+}
+
+}  // namespace
+
+TEST_CASE("parameter store: every W, b, gamma, beta and gradient lives in two buffers",
+          "[parameter_store]") {
+  DeepNet<double> net({5, 4, 3, 2});
+  net.set_batch_norm(2);
+  const auto& store = net.parameter_store();
+  // W[1] b[1] W[2] b[2] W[3] b[3] | gamma[1] beta[1] gamma[2] beta[2] gamma[3] beta[3], each
+  // at the next multiple of 8 doubles (64 bytes).
+  const std::vector<std::pair<std::string, Index>> expected = {
+      {"W[1]", 20},    {"b[1]", 4},    {"W[2]", 12},    {"b[2]", 3},
+      {"W[3]", 6},     {"b[3]", 2},    {"gamma[1]", 4}, {"beta[1]", 4},
+      {"gamma[2]", 3}, {"beta[2]", 3}, {"gamma[3]", 2}, {"beta[3]", 2}};
+  REQUIRE(store.slots().size() == expected.size());
+  Index offset = 0;
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    const auto& slot = store.slots()[i];
+    CAPTURE(slot.name);
+    CHECK(slot.name == expected[i].first);
+    CHECK(slot.size() == expected[i].second);
+    offset = (offset + 7) / 8 * 8;
+    CHECK(slot.offset == offset);
+    offset += slot.size();
+  }
+  REQUIRE(store.size() == offset);
+  REQUIRE(net.parameter_values().size() == offset);
+  REQUIRE(net.parameter_gradients().size() == offset);
+  // 64-byte alignment of every tensor, as a matrix of its own has it.
+  CHECK(reinterpret_cast<std::uintptr_t>(net.layer(2).W().data()) % 16 == 0);
+  CHECK(reinterpret_cast<std::uintptr_t>(net.layer(3).b().data()) % 16 == 0);
+  const auto at = [&](const char* name) { return store.find(name)->offset; };
+  CHECK(net.layer(1).W().data() == net.parameter_values().data() + at("W[1]"));
+  CHECK(net.layer(3).b().data() == net.parameter_values().data() + at("b[3]"));
+  CHECK(net.layer(2).batch_norm().gamma().data() == net.parameter_values().data() + at("gamma[2]"));
+  CHECK(net.layer(2).dW().data() == net.parameter_gradients().data() + at("W[2]"));
+  CHECK(net.layer(2).batch_norm().dbeta().data() ==
+        net.parameter_gradients().data() + at("beta[2]"));
+  CHECK(store.find("running_mean[2]") == nullptr);  // buffers stay in the layer
+  // The registry's views are the store's.
+  for (const auto& entry : net.parameters()) {
+    if (!entry.trainable) continue;
+    CAPTURE(entry.name);
+    CHECK(entry.value.data() == net.parameter_values().data() + at(entry.name.c_str()));
+  }
+  // Writing the flat buffer writes the layers, and the other way round.
+  net.parameter_values()(at("W[2]") + 1) = 0.25;  // W[2](1, 0): column-major
+  CHECK(net.layer(2).W()(1, 0) == 0.25);
+  net.layer(3).b()(1) = -3.5;
+  CHECK(net.parameter_values()(at("b[3]") + 1) == -3.5);
+}
+
+TEST_CASE("parameter store: copies, moves and casts never share the source's buffers",
+          "[parameter_store]") {
+  DeepNet<double> net = store_net<double>(true);
+  DeepNet<double> copy = net;
+  CHECK(copy.parameter_values().data() != net.parameter_values().data());
+  CHECK(copy.parameter_values() == net.parameter_values());
+  CHECK(copy.layer(1).W().data() == copy.parameter_values().data());
+  copy.layer(1).W()(0, 0) = 123.0;
+  copy.layer(2).batch_norm().gamma()(0) = 4.0;
+  CHECK(net.layer(1).W()(0, 0) != 123.0);
+  CHECK(net.layer(2).batch_norm().gamma()(0) != 4.0);
+
+  // Copy-assignment between networks of other sizes, then a move.
+  DeepNet<double> other({2, 3, 1});
+  other = net;
+  CHECK(other.dims() == net.dims());
+  CHECK(other.parameter_values() == net.parameter_values());
+  CHECK(other.layer(3).W().data() != net.layer(3).W().data());
+  const Matrix<double> W2 = net.layer(2).W();
+  DeepNet<double> moved = std::move(other);
+  CHECK(moved.layer(2).W() == W2);
+  CHECK(moved.layer(2).W().data() ==
+        moved.parameter_values().data() + moved.parameter_store().find("W[2]")->offset);
+
+  // A cast and a layer copied out of a network own their values.
+  const DeepNet<float> single = net.cast<float>();
+  CHECK(single.layer(2).W() == net.layer(2).W().cast<float>());
+  deepnet::Layer<double> layer = net.layer(2);
+  CHECK_FALSE(layer.W().in_store());
+  layer.W().setZero();
+  CHECK(net.layer(2).W() == W2);
+  // auto takes a copy of the values, as it did when W() was a Matrix&.
+  auto W = net.layer(2).W();
+  net.layer(2).W().setConstant(2.0);
+  CHECK(W == W2);
+}
+
+TEST_CASE("parameter store: a value of another shape is refused, resize leaves the store",
+          "[parameter_store][errors]") {
+  DeepNet<double> net({4, 5, 3, 1});
+  net.initialize(Init::He, 3);
+  const deepnet::Vector<double> before = net.parameter_values();
+  REQUIRE_THROWS_AS(net.layer(2).W() = Matrix<double>::Zero(5, 3), ShapeError);
+  REQUIRE_THROWS_WITH(net.layer(2).W() = Matrix<double>::Zero(5, 3),
+                      Contains("layer 2: W = value: W is 5x3, expected 3x5"));
+  REQUIRE_THROWS_WITH(net.layer(1).b() = deepnet::Vector<double>::Zero(4),
+                      Contains("layer 1: b = value: b is 4x1, expected 5x1"));
+  try {
+    net.layer(3).dW() = Matrix<double>::Ones(3, 1);
+    FAIL("no exception");
+  } catch (const ShapeError& error) {
+    CHECK(error.layer() == 3);
+    CHECK(error.symbol() == "dW");
+    CHECK(error.rows() == 3);
+    CHECK(error.expected_rows() == 1);
+    CHECK(error.expected_cols() == 3);
+  }
+  CHECK(net.parameter_values() == before);  // nothing was written
+
+  // resize: out of the store (reported by the network), then back into its place.
+  net.layer(2).W().resize(5, 3);
+  CHECK_FALSE(net.layer(2).W().in_store());
+  REQUIRE_THROWS_WITH(net.parameter_values(),
+                      "DeepNet::parameter_values: layer 2: W is 5x3, expected 3x5 (n[2] x n[1])");
+  net.layer(2).W().resize(3, 5);
+  CHECK(net.layer(2).W().in_store());
+  CHECK(net.parameter_values() == before);
+
+  // A copy of a network with a resized tensor keeps it resized (and out of its store).
+  net.layer(3).W().resize(40, 40);
+  DeepNet<double> copy = net;
+  CHECK(copy.layer(3).W().rows() == 40);
+  CHECK_FALSE(copy.layer(3).W().in_store());
+  REQUIRE_THROWS_WITH(
+      copy.parameter_gradients(),
+      "DeepNet::parameter_gradients: layer 3: W is 40x40, expected 1x3 (n[3] x n[2])");
+  copy.layer(3).W().resize(1, 3);
+  CHECK(copy.layer(3).W().in_store());
+  net.layer(3).W().resize(1, 3);
+
+  // Under batch normalisation, gamma and beta are checked as W and b are.
+  net.set_batch_norm(1);
+  net.layer(1).batch_norm().beta().resize(2);
+  const Matrix<double> X = Matrix<double>::Random(4, 6);
+  REQUIRE_THROWS_WITH(net.forward(X),
+                      "DeepNet::forward: layer 1: beta is 2x1, expected 5x1 (n[1] x 1)");
+
+  // A layer built alone owns its storage: assignment works as for a matrix of that shape.
+  deepnet::Layer<double> layer(3, 2, Activation::ReLU);
+  layer.W() = Matrix<double>::Constant(2, 3, 0.5);
+  CHECK(layer.W().sum() == 3.0);
+}
+
+TEMPLATE_TEST_CASE(
+    "one-pass update: the built-in rules give the per-parameter results, bit for "
+    "bit, with the state by name",
+    "[parameter_store][optimizer]", float, double) {
+  const Index m = 23;
+  const Matrix<TestType> X = Matrix<TestType>::Random(6, m);
+  const Matrix<TestType> Y = store_one_hot<TestType>(4, m);
+  for (const bool batch_norm : {false, true}) {
+    for (const char* name : {"GradientDescent", "Momentum", "RMSProp", "Adam"}) {
+      CAPTURE(batch_norm, name);
+      DeepNet<TestType> flat = store_net<TestType>(batch_norm);
+      DeepNet<TestType> per_tensor = store_net<TestType>(batch_norm);
+      auto rule = store_rule<TestType>(name);
+      auto reference_rule = store_rule<TestType>(name);
+      PerTensor<TestType> reference(*reference_rule);
+      for (int step = 0; step < 4; ++step) {
+        flat.forward(X);
+        flat.backward(Y);
+        flat.update(*rule, 0.05);
+        per_tensor.forward(X);
+        per_tensor.backward(Y);
+        per_tensor.update(reference, 0.05);
+      }
+      CHECK(store_same_bits(flat.parameter_values(), per_tensor.parameter_values()));
+      // The state, read by k as a checkpoint reads it, is the per-tensor rule's.
+      Index k = 0;
+      for (const auto& entry : flat.parameters()) {
+        if (!entry.trainable) continue;
+        for (const std::string& slot : rule->state_slots()) {
+          CAPTURE(entry.name, slot);
+          CHECK(store_same_bits(
+              rule->state(slot, k, entry.value.rows(), entry.value.cols()),
+              reference_rule->state(slot, k, entry.value.rows(), entry.value.cols())));
+        }
+        ++k;
+      }
+    }
+  }
+}
+
+TEST_CASE("one-pass update: state written by name before a step is the state that step uses",
+          "[parameter_store][optimizer][checkpoint]") {
+  const Matrix<double> X = Matrix<double>::Random(6, 17);
+  const Matrix<double> Y = store_one_hot<double>(4, 17);
+  for (const bool started : {false, true}) {
+    CAPTURE(started);
+    DeepNet<double> flat = store_net<double>(true);
+    DeepNet<double> per_tensor = store_net<double>(true);
+    deepnet::Adam<double> adam, reference_adam;
+    PerTensor<double> reference(reference_adam);
+    if (started) {  // the flat state exists already: writing must reach it
+      flat.forward(X);
+      flat.backward(Y);
+      flat.update(adam, 0.01);
+      per_tensor.forward(X);
+      per_tensor.backward(Y);
+      per_tensor.update(reference, 0.01);
+    }
+    // What Trainer::resume does with a checkpoint: every slot of every parameter by k.
+    Index k = 0;
+    for (const auto& entry : flat.parameters()) {
+      if (!entry.trainable) continue;
+      const Index rows = entry.value.rows(), cols = entry.value.cols();
+      const Matrix<double> v = Matrix<double>::Constant(rows, cols, 0.01 * static_cast<double>(k));
+      const Matrix<double> s = Matrix<double>::Constant(rows, cols, 0.002 * static_cast<double>(k));
+      adam.state("v", k, rows, cols) = v;
+      adam.state("s", k, rows, cols) = s;
+      reference_adam.state("v", k, rows, cols) = v;
+      reference_adam.state("s", k, rows, cols) = s;
+      ++k;
+    }
+    adam.set_steps(5);
+    reference_adam.set_steps(5);
+    flat.forward(X);
+    flat.backward(Y);
+    flat.update(adam, 0.01);
+    per_tensor.forward(X);
+    per_tensor.backward(Y);
+    per_tensor.update(reference, 0.01);
+    CHECK(store_same_bits(flat.parameter_values(), per_tensor.parameter_values()));
+    CHECK(store_same_bits(adam.v(2), reference_adam.v(2)));
+    CHECK(store_same_bits(adam.s(3), reference_adam.s(3)));
+  }
+}
+
+TEST_CASE("one-pass update: no allocation after the first step, for every built-in rule",
+          "[parameter_store][optimizer][no_malloc]") {
+  Eigen::setNbThreads(1);
+  const Matrix<float> X = Matrix<float>::Random(6, 32);
+  const Matrix<float> Y = store_one_hot<float>(4, 32);
+  for (const char* name : {"GradientDescent", "Momentum", "RMSProp", "Adam"}) {
+    CAPTURE(name);
+    DeepNet<float> net = store_net<float>(true);
+    auto rule = store_rule<float>(name);
+    const auto step = [&] {
+      net.forward(X);
+      net.backward(Y);
+      net.update(*rule, 0.01);
+    };
+    step();
+    CHECK(store_allocations_during(step) == 0);
+  }
+}

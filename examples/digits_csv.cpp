@@ -69,19 +69,6 @@ struct Settings {
   std::uint64_t seed = 1;  // of the split, the weights and the shuffling
 };
 
-// "--name VALUE": any text that is not empty, stored into `target`.
-examples::Flag text_flag(std::string name, std::string value, std::string& target,
-                         std::string help) {
-  examples::Flag flag{name,    std::move(value),        std::move(help),
-                      nullptr, name + " needs a value", name + ": the value must not be empty"};
-  flag.read = [&target](std::string_view text) {
-    if (text.empty()) return false;
-    target = std::string(text);
-    return true;
-  };
-  return flag;
-}
-
 // The columns `indices` of M.
 template <class M>
 M columns(const M& matrix, const std::vector<Index>& indices) {
@@ -98,12 +85,15 @@ int run(int argc, char** argv) {
   settings.data = (here / "digits.csv").string();
   if (const auto status = examples::parse_flags(
           argc, argv,
-          {text_flag("--data", "FILE", settings.data,
-                     "the CSV file of digits_export.py (default: digits.csv next to the program)"),
-           text_flag("--split", "FILE", settings.split,
-                     "where to write the split (default: digits_split.csv next to the data)"),
-           text_flag("--model", "FILE", settings.model,
-                     "where to save the classifier (default: digits.dnet next to the data)"),
+          {examples::text_flag(
+               "--data", "FILE", settings.data,
+               "the CSV file of digits_export.py (default: digits.csv next to the program)"),
+           examples::text_flag(
+               "--split", "FILE", settings.split,
+               "where to write the split (default: digits_split.csv next to the data)"),
+           examples::text_flag(
+               "--model", "FILE", settings.model,
+               "where to save the classifier (default: digits.dnet next to the data)"),
            examples::integer_flag("--hidden", "N", settings.hidden, 1,
                                   "units of the hidden layer (default 64)"),
            examples::integer_flag("--epochs", "N", settings.epochs, 1,

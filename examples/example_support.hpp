@@ -4,7 +4,7 @@
 //   examples::fixed(value, decimals)      a number with so many digits after the point: "0.54"
 //   examples::percent(fraction)           a fraction as a percentage: 0.985 gives "98.50%"
 //   examples::parse_integer(text, value)  a whole number, or false for "", "12x", "-3" (unsigned)
-//   examples::parse_flags(argc, argv, {integer_flag(...), switch_flag(...), ...})
+//   examples::parse_flags(argc, argv, {integer_flag(...), text_flag(...), switch_flag(...)})
 //                                         the command line, read against a table of flags
 //   examples::plot_decision_boundary(net, X, Y, low, high)
 //                                         the course's decision-boundary figure, in text
@@ -137,6 +137,18 @@ inline Flag switch_flag(std::string name, bool& target, std::string help) {
   Flag flag{std::move(name), "", std::move(help), nullptr, "", ""};
   flag.read = [&target](std::string_view) {
     target = true;
+    return true;
+  };
+  return flag;
+}
+
+// "--name VALUE": any text that is not empty (a path, a file name), stored into `target`.
+inline Flag text_flag(std::string name, std::string value, std::string& target, std::string help) {
+  Flag flag{name,    std::move(value),        std::move(help),
+            nullptr, name + " needs a value", name + ": the value must not be empty"};
+  flag.read = [&target](std::string_view text) {
+    if (text.empty()) return false;
+    target = std::string(text);
     return true;
   };
   return flag;

@@ -99,19 +99,6 @@ struct Settings {
   std::uint64_t seed = 1;
 };
 
-// "--name VALUE": any text, stored into `target`.
-examples::Flag text_flag(std::string name, std::string value, std::string& target,
-                         std::string help) {
-  examples::Flag flag{name,    std::move(value),        std::move(help),
-                      nullptr, name + " needs a value", name + ": the value must not be empty"};
-  flag.read = [&target](std::string_view text) {
-    if (text.empty()) return false;
-    target = std::string(text);
-    return true;
-  };
-  return flag;
-}
-
 // "--hidden 256,128": the sizes n[1] .. n[L-1] of the hidden layers, each at least 1.
 examples::Flag hidden_flag(std::vector<Index>& target) {
   examples::Flag flag{"--hidden",
@@ -199,8 +186,9 @@ int run(int argc, char** argv) {
   Settings settings;
   if (const auto status = examples::parse_flags(
           argc, argv,
-          {text_flag("--data", "DIR", settings.data_dir,
-                     "the directory of the four files (default " + settings.data_dir + ")"),
+          {examples::text_flag(
+               "--data", "DIR", settings.data_dir,
+               "the directory of the four files (default " + settings.data_dir + ")"),
            examples::integer_flag("--epochs", "N", settings.epochs, 1,
                                   "passes over the training set (default 10)"),
            examples::integer_flag("--batch-size", "B", settings.batch_size, 1,
@@ -219,8 +207,8 @@ int run(int argc, char** argv) {
                                   "(default: all 55000 that are not held out)"),
            examples::integer_flag("--validation", "N", settings.validation, 1,
                                   "training images held out for validation (default 5000)"),
-           text_flag("--model", "FILE", settings.model_path,
-                     "where to save the trained model (default fashion_mnist.dnet)"),
+           examples::text_flag("--model", "FILE", settings.model_path,
+                               "where to save the trained model (default fashion_mnist.dnet)"),
            examples::integer_flag(
                "--seed", "S", settings.seed, 0,
                "seed of the split, the weights and the shuffling (default 1)")})) {

@@ -1,11 +1,12 @@
 // Fuzz target for the model file reader (io/model_file.hpp, io/checkpoint.hpp, the metadata of
-// io/model_metadata.hpp and tools/classifier.hpp): any bytes, read from a seekable stream (as
-// `load` reads a file) and from a stream that cannot seek (a pipe), as double and as float. The
-// reader may only succeed or throw FormatError; what it accepts must predict, and must be written
-// back as the very bytes it was read from.
+// io/model_metadata.hpp and tools/classifier.hpp, the Sequential files of io/sequential_file.hpp):
+// any bytes, read from a seekable stream (as `load` reads a file) and from a stream that cannot
+// seek (a pipe), as double and as float. The reader may only succeed or throw FormatError; what it
+// accepts must predict, and must be written back as the very bytes it was read from.
 #include "fuzz_support.hpp"
 
 #include <deepnet/deepnet.hpp>
+#include <deepnet/io/sequential_file.hpp>
 
 #include <algorithm>
 #include <cstdint>
@@ -137,6 +138,36 @@ void read_metadata(const std::string& bytes) {
   }
 }
 
+// The same bytes as a Sequential (version 4, io/sequential_file.hpp): what is accepted
+// predicts with the right shape, and without conversion is written back as the very bytes it
+// was read from.
+template <class Scalar>
+void read_sequential(const std::string& bytes, bool convert) {
+  std::istringstream in(bytes);
+  try {
+    auto net = deepnet::read_sequential<Scalar>(in, deepnet::LoadOptions().convert_scalar(convert),
+                                                "fuzz.dnet");
+    const auto consumed = static_cast<std::size_t>(in.tellg());
+    if (!convert) {
+      std::ostringstream out;
+      deepnet::write(net, out);
+      check(out.str() == bytes.substr(0, consumed), "write(read_sequential(bytes)) differs");
+    }
+    // Two examples of ones; the values may overflow (weights that are finite in the file).
+    const deepnet::Matrix<Scalar> X = deepnet::Matrix<Scalar>::Ones(net.input_size(), 2);
+    const deepnet::Matrix<Scalar> A = net.predict(X);
+    check(A.rows() == net.output_size() && A.cols() == 2, "predict: A[K] has the wrong shape");
+  } catch (const deepnet::FormatError&) {
+  }
+  PipeBuffer buffer(bytes.data(), bytes.size());
+  std::istream pipe(&buffer);
+  try {
+    (void)deepnet::read_sequential<Scalar>(pipe, deepnet::LoadOptions().convert_scalar(true),
+                                           "<pipe>");
+  } catch (const deepnet::FormatError&) {
+  }
+}
+
 template <class Scalar>
 void read_pipe(const std::string& bytes) {
   PipeBuffer buffer(bytes.data(), bytes.size());
@@ -158,5 +189,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   read_checkpoint<double>(bytes);
   read_checkpoint<float>(bytes);
   read_metadata<double>(bytes);
+  read_sequential<double>(bytes, false);
+  read_sequential<float>(bytes, true);
   return 0;
 }

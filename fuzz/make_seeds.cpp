@@ -1,7 +1,8 @@
 // Writes the seed corpus of the fuzz targets into the directory given as the argument:
 //   <dir>/fuzz_model_load/  small saved models (double, float, batch normalisation, dropout)
-//                            a checkpoint (Adam, shuffled mini-batches) and a classifier
-//                            (version 3: class names and a standardisation)
+//                            a checkpoint (Adam, shuffled mini-batches), a classifier
+//                            (version 3: class names and a standardisation) and a Sequential
+//                            of every built-in module kind (version 4)
 //   <dir>/fuzz_idx/         small IDX files of every type (and one gzip-compressed with zlib)
 //   <dir>/fuzz_csv/         small CSV texts (the first byte is the target's option byte)
 //   <dir>/fuzz_construct/   bytes from a fixed generator, read as choices by the target
@@ -10,6 +11,7 @@
 #include <deepnet/deepnet.hpp>
 #include <deepnet/io/checkpoint.hpp>
 #include <deepnet/io/model_file.hpp>
+#include <deepnet/io/sequential_file.hpp>
 #include <deepnet/tools/classifier.hpp>
 
 #if DEEPNET_HAVE_ZLIB
@@ -94,6 +96,22 @@ void models(const fs::path& dir) {
   std::ostringstream named;
   classifier.write(named);
   write(dir / "classifier_names_standardized_f64.dnet", named.str());
+
+  // A Sequential (version 4): every built-in module kind, trained a little so that batch
+  // normalisation's running statistics are not their initial values.
+  namespace dm = deepnet::modules;
+  deepnet::Sequential<double> chain(3);
+  chain.add<dm::Dense>(4, dm::Bias::Without)
+      .add<dm::BatchNorm>()
+      .add<dm::ReLU>()
+      .add<dm::Dropout>(0.8, 9)
+      .add<dm::Dense>(1)
+      .add<dm::Sigmoid>();
+  chain.initialize(deepnet::Init::He, 8);
+  chain.fit(X, Y, deepnet::FitOptions().epochs(2).batch_size(3));
+  std::ostringstream sequential;
+  deepnet::write(chain, sequential);
+  write(dir / "sequential_batch_norm_dropout_f64.dnet", sequential.str());
 }
 
 std::string idx(unsigned char type, const std::vector<std::uint32_t>& dims,

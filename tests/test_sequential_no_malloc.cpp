@@ -74,3 +74,36 @@ TEMPLATE_TEST_CASE(
   // The module outputs are views of the first m columns of storage kept for m = 128.
   CHECK(net.A(8).cols() == 40);
 }
+
+TEST_CASE("no allocation: an epoch of Sequential::fit's loop with Adam, shuffling, validation",
+          "[no_malloc][sequential][trainer]") {
+  namespace nm = deepnet::modules;
+  using Matrix = deepnet::Matrix<float>;
+  deepnet::Sequential<float> net(784);
+  net.add<nm::Dense>(128, nm::Bias::Without)
+      .add<nm::BatchNorm>()
+      .add<nm::ReLU>()
+      .add<nm::Dropout>(0.8, 3)
+      .add<nm::Dense>(10)
+      .add<nm::Softmax>();
+  net.initialize(deepnet::Init::He, 1);
+  const deepnet::Index m = 128 * 2 + 40;
+  const Matrix X = Matrix::Random(784, m);
+  Matrix Y = Matrix::Zero(10, m);
+  for (deepnet::Index j = 0; j < m; ++j)
+    Y(j % 10, j) = 1;
+  const Matrix X_val = Matrix::Random(784, 50);
+  Matrix Y_val = Matrix::Zero(10, 50);
+  for (deepnet::Index j = 0; j < 50; ++j)
+    Y_val(j % 10, j) = 1;
+  deepnet::Trainer<float, deepnet::Sequential<float>> trainer(
+      net, X, Y, X_val, Y_val,
+      deepnet::FitOptions()
+          .learning_rate(0.001)
+          .epochs(3)
+          .batch_size(128)
+          .optimizer(deepnet::OptimizerSettings::adam())
+          .early_stopping(10));
+  (void)trainer.run_epoch();  // warm-up: buffers, caches, Adam's state, validation buffers
+  CHECK(sequential_allocations_during([&] { (void)trainer.run_epoch(); }) == 0);
+}

@@ -1,7 +1,8 @@
 /// \file deepnet.hpp
 /// The umbrella header: the network and its training (<deepnet/core.hpp>), the open network of
 /// modules (`Sequential`, core/sequential.hpp, and the built-in modules of modules/), saving and
-/// loading models (io/model_file.hpp), NumPy archives (io/npz.hpp), the gradient check, the
+/// loading models (io/model_file.hpp; a Sequential's: io/sequential_file.hpp), NumPy archives
+/// (io/npz.hpp, io/sequential_npz.hpp), the gradient check, the
 /// hyperparameter search, the learning-curve plots, the data helpers and the classification
 /// metrics (tools/). The dataset loaders are included on their own: <deepnet/io/idx.hpp>,
 /// <deepnet/io/csv.hpp>.
@@ -15,6 +16,8 @@
 #include "io/checkpoint.hpp"
 #include "io/model_file.hpp"
 #include "io/npz.hpp"
+#include "io/sequential_file.hpp"
+#include "io/sequential_npz.hpp"
 #include "modules/activation.hpp"
 #include "modules/batch_norm.hpp"
 #include "modules/dense.hpp"

@@ -18,6 +18,7 @@
 #include "init.hpp"
 #include "random.hpp"
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -102,6 +103,14 @@ class Module {
   /// Allocates the per-example caches for up to m columns; after it, forward and backward
   /// with m' <= m columns allocate nothing. The network calls it before a pass with a larger m.
   virtual void reserve(Index m) { (void)m; }
+
+  /// The scalars the module caches for a training pass over m columns (masks, normalised
+  /// inputs, ...), beyond its parameters: `fit` adds them to its memory estimate
+  /// (memory_limit()). 0 by default.
+  virtual std::uint64_t cache_scalars(Index m) const {
+    (void)m;
+    return 0;
+  }
 
   /// Calls `visit(symbol, value, gradient, trainable)` for every tensor the module keeps from
   /// step to step: parameters (trainable, with their gradient) and buffers (trainable false,

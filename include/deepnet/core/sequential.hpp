@@ -18,6 +18,9 @@
 #include "../config.hpp"
 #include "../detail/input.hpp"
 #include "../errors.hpp"
+#include "../tools/data.hpp"
+#include "../training/fit_options.hpp"
+#include "../training/history.hpp"
 #include "../training/optimizer.hpp"
 #include "deep_net.hpp"
 #include "loss_function.hpp"
@@ -173,6 +176,33 @@ class Sequential {
     for (ModulePtr& current : m_modules)
       current->initialize(init, random);
     forget_passes();
+    m_initialized = true;
+  }
+
+  /// Throws StateError when `initialize` was never called and every weight is still zero, as
+  /// `add` leaves it: the units of a layer would all learn the same thing (as
+  /// DeepNet::require_initialized). A weight is a trainable tensor whose symbol begins with
+  /// 'W' (Dense's W; name the weights of a module of yours so to have them checked). Weights set
+  /// by hand or loaded pass. `fit` calls it; once it has passed, it costs nothing.
+  /// \param where the operation, for the message
+  void require_initialized(const char* where) {
+    if (m_initialized) return;
+    bool has_weights = false, all_zero = true;
+    for (ModulePtr& current : m_modules) {
+      current->for_each_tensor([&](const char* symbol, Span value, Span, bool trainable) {
+        if (!trainable || symbol[0] != 'W') return;
+        has_weights = true;
+        if (!value.isZero(0)) all_zero = false;
+      });
+    }
+    if (!has_weights || !all_zero) {
+      m_initialized = true;  // set by hand (or loaded), or nothing to draw: the caller's choice
+      return;
+    }
+    throw StateError(std::string(where) +
+                     ": every weight is zero and initialize was never called, so the units of "
+                     "each module would all learn the same thing; call "
+                     "net.initialize(Init::He, seed) (or another Init) before training");
   }
 
   /// The training forward pass over the m columns of X: A[k] = f_k(A[k-1]) for k = 1..K.
@@ -216,9 +246,7 @@ class Sequential {
   ///         the loss refuses; ConfigError for a built-in loss that does not fit the last module
   Scalar cost(const Targets& Y) const {
     check_targets(Y, "Sequential::cost");
-    if (m_custom_loss) return m_custom_loss->cost(A(size()), Y);
-    // With the matching activation last, from its input: never log(0) (loss.hpp).
-    return deepnet::cost<Scalar>(builtin_loss(), input_of(size()), A(size()), Y);
+    return cost_checked(Y);
   }
 
   /// The backward pass: dA[K] from the loss (for Sigmoid with BinaryCrossEntropy or Softmax
@@ -227,6 +255,12 @@ class Sequential {
   /// \throws as cost
   void backward(const Targets& Y) {
     check_targets(Y, "Sequential::backward");
+    backward_checked(Y);
+  }
+
+ private:
+  // The backward pass once Y has passed check_targets (fit checks Y's values only once).
+  void backward_checked(const Targets& Y) {
     const Index K = size();
     Index k = K;
     const std::optional<Activation> g = module(K).activation();
@@ -247,6 +281,7 @@ class Sequential {
     m_pass = Pass::Backward;
   }
 
+ public:
   /// One step of gradient descent on every trainable tensor: theta := theta - alpha dtheta.
   /// \throws as update(optimizer, learning_rate)
   void update(double learning_rate) {
@@ -295,25 +330,72 @@ class Sequential {
     return entries;
   }
 
+  /// Trains the network with the training loop of DeepNet::fit (training/trainer.hpp):
+  /// epochs of mini-batches (shuffled with the options' seed), the options' optimizer and
+  /// schedule, validation_split, early stopping with restore_best, the divergence guard,
+  /// progress, callbacks and the history. Checkpoints (FitOptions::checkpoint, resume_from) are
+  /// for DeepNet only: a Sequential refuses them with a ConfigError.
+  /// \param X n[0] x m inputs (kept as a view during the call; other expressions are
+  ///          evaluated once)
+  /// \param Y n_K x m targets; or, for a Softmax last module, integer class labels (1 x m, each
+  ///          0..n_K-1), made one-hot once before training
+  /// \return the cost of every step, and a record of every epoch
+  /// \throws ShapeError, DataError for bad data; ConfigError for bad options, a checkpoint
+  ///         option, or a built-in loss that does not fit the last module; StateError for a
+  ///         network that was never initialised (require_initialized); MemoryError when training
+  ///         would exceed memory_limit(); DivergenceError when the cost stops being finite
+  template <class DerivedX, class DerivedY>
+  History fit(const Eigen::MatrixBase<DerivedX>& X, const Eigen::MatrixBase<DerivedY>& Y,
+              const FitOptions& options = FitOptions()) {
+    const auto& X_ = viewable(X);
+    const auto& Y_ = targets_of(X, "X", Y, "labels");
+    return Trainer<Scalar, Sequential>(*this, X_.get(), Y_.get(), options).run();
+  }
+
+  /// As above, with an update rule of the program's instead of `options.optimizer()`: any class
+  /// derived from Optimizer<Scalar> (docs/extending.md). It must outlive the call.
+  template <class DerivedX, class DerivedY>
+  History fit(const Eigen::MatrixBase<DerivedX>& X, const Eigen::MatrixBase<DerivedY>& Y,
+              const FitOptions& options, Optimizer<Scalar>& optimizer) {
+    const auto& X_ = viewable(X);
+    const auto& Y_ = targets_of(X, "X", Y, "labels");
+    return Trainer<Scalar, Sequential>(*this, X_.get(), Y_.get(), options, optimizer).run();
+  }
+
+  /// As above, evaluating the cost and accuracy on a validation set (X_val, Y_val) after every
+  /// epoch; needed for early stopping unless FitOptions::validation_split holds one out.
+  template <class DerivedX, class DerivedY, class DerivedXv, class DerivedYv>
+  History fit(const Eigen::MatrixBase<DerivedX>& X, const Eigen::MatrixBase<DerivedY>& Y,
+              const Eigen::MatrixBase<DerivedXv>& X_val, const Eigen::MatrixBase<DerivedYv>& Y_val,
+              const FitOptions& options = FitOptions()) {
+    const auto& X_ = viewable(X);
+    const auto& Y_ = targets_of(X, "X", Y, "labels");
+    const auto& Xv = viewable(X_val);
+    const auto& Yv = targets_of(X_val, "X_val", Y_val, "labels_val");
+    return Trainer<Scalar, Sequential>(*this, X_.get(), Y_.get(), Xv.get(), Yv.get(), options)
+        .run();
+  }
+
+  /// With a validation set and an update rule of the program's.
+  template <class DerivedX, class DerivedY, class DerivedXv, class DerivedYv>
+  History fit(const Eigen::MatrixBase<DerivedX>& X, const Eigen::MatrixBase<DerivedY>& Y,
+              const Eigen::MatrixBase<DerivedXv>& X_val, const Eigen::MatrixBase<DerivedYv>& Y_val,
+              const FitOptions& options, Optimizer<Scalar>& optimizer) {
+    const auto& X_ = viewable(X);
+    const auto& Y_ = targets_of(X, "X", Y, "labels");
+    const auto& Xv = viewable(X_val);
+    const auto& Yv = targets_of(X_val, "X_val", Y_val, "labels_val");
+    return Trainer<Scalar, Sequential>(*this, X_.get(), Y_.get(), Xv.get(), Yv.get(), options,
+                                       optimizer)
+        .run();
+  }
+
   /// A[K] for X with the prediction pass of every module (no dropout, batch normalisation's
   /// running statistics), in buffers of the network's own: the training caches are left alone.
   /// \throws as forward
   Matrix predict(const Eigen::Ref<const Matrix>& X) {
     check_input(X.rows(), X.cols(), "Sequential::predict");
-    reserve(X.cols(), m_P, m_predict_capacity, false);
-    const Index m = X.cols();
-    if (X.outerStride() != X.rows()) {
-      // Columns apart in memory (a block of rows): contiguous in m_P[0] for the modules.
-      if (m_P[0].rows() != X.rows() || m_P[0].cols() < m) m_P[0].resize(X.rows(), m);
-      Span(m_P[0].data(), X.rows(), m) = X;
-    }
-    for (Index k = 1; k <= size(); ++k) {
-      const std::size_t i = static_cast<std::size_t>(k);
-      const Span out(m_P[i].data(), m_sizes[i], m);
-      const Scalar* in = k == 1 && X.outerStride() == X.rows() ? X.data() : m_P[i - 1].data();
-      module(k).forward(View(in, m_sizes[i - 1], m), out, false);
-    }
-    return View(m_P.back().data(), output_size(), m);
+    return predict_view(X);
   }
 
   /// Class labels for X: for a Sigmoid last module, 1 where A[K] > 0.5 (n_K x m); for Softmax,
@@ -393,6 +475,98 @@ class Sequential {
 
  private:
   enum class Pass { None, Forward, Backward };
+  friend struct detail::TrainingModel<Sequential>;  // the training loop's access
+
+  // The cost of the last forward pass once Y has passed check_targets.
+  Scalar cost_checked(const Targets& Y) const {
+    if (m_custom_loss) return m_custom_loss->cost(A(size()), Y);
+    // With the matching activation last, from its input: never log(0) (loss.hpp).
+    return deepnet::cost<Scalar>(builtin_loss(), input_of(size()), A(size()), Y);
+  }
+
+  // The cost of the last prediction (predict_view over m columns) against Y.
+  Scalar prediction_cost(const Targets& Y) const {
+    const Index m = Y.cols();
+    const View A_K(m_P.back().data(), output_size(), m);
+    if (m_custom_loss) return m_custom_loss->cost(A_K, Y);
+    const View input(m_prediction_input, m_sizes[m_sizes.size() - 2], m);
+    return deepnet::cost<Scalar>(builtin_loss(), input, A_K, Y);
+  }
+
+  // The loss against the last module, and Y's values for it (check_targets' second half).
+  void check_loss_and_values(const Targets& Y, const char* where) const {
+    if (!m_custom_loss) {
+      const std::optional<Activation> g = module(size()).activation();
+      const Loss loss = builtin_loss();
+      if (g) {
+        require_compatible(*g, loss);
+      } else if (loss != Loss::MeanSquaredError) {
+        throw ConfigError(std::string(where) + ": " + to_string(loss) + " needs a " +
+                          (loss == Loss::BinaryCrossEntropy ? "Sigmoid" : "Softmax") +
+                          " last module, not " + module(size()).name() +
+                          ": add one, or give the network a LossFunction of your own");
+      }
+      validate_targets<Scalar>(loss, Y, where);
+    } else {
+      m_custom_loss->validate(Y, where);
+    }
+  }
+
+  // fit's data as views: matrices, blocks and Maps of Scalar as they are, other expressions
+  // evaluated once (as DeepNet::fit does).
+  template <class Derived>
+  struct Viewable {
+    const Derived& data;
+    const Derived& get() const { return data; }
+  };
+  struct Evaluated {
+    Matrix data;
+    const Matrix& get() const { return data; }
+  };
+  template <class Derived>
+  static auto viewable(const Eigen::MatrixBase<Derived>& M) {
+    if constexpr (detail::is_viewable_input<Derived, Scalar>) {
+      return Viewable<Derived>{M.derived()};
+    } else {
+      return Evaluated{M.template cast<Scalar>()};
+    }
+  }
+
+  // fit's targets: integer labels for a Softmax last module become one-hot columns once,
+  // after their shape (1 x m) and values (0..n_K-1) are checked; other integer targets are
+  // converted to Scalar; floating targets stay as they are.
+  template <class DerivedX, class DerivedY>
+  auto targets_of(const Eigen::MatrixBase<DerivedX>& X, const char* x_name,
+                  const Eigen::MatrixBase<DerivedY>& Y, const char* name) const {
+    if constexpr (std::is_integral<typename DerivedY::Scalar>::value) {
+      const char* where = "Sequential::fit";
+      const std::optional<Activation> g = size() > 0 ? module(size()).activation() : std::nullopt;
+      if (g != Activation::Softmax) return Evaluated{Y.template cast<Scalar>()};
+      detail::expect_inputs(where, x_name, X.rows(), X.cols(), input_size());
+      const Index n_K = output_size();
+      if (Y.rows() != 1 || Y.cols() != X.cols()) {
+        throw ShapeError(where, size(), name, Y.rows(), Y.cols(), 1, X.cols(),
+                         "one class index 0.." + std::to_string(n_K - 1) + " per example of " +
+                             x_name + "; one-hot targets are a matrix of floating-point numbers");
+      }
+      std::string text;
+      for (Index j = 0; j < Y.cols(); ++j) {
+        if (!detail::is_class_index(Y(0, j), n_K, text)) {
+          throw DataError(std::string(where) + ": " + name + "(0, " + std::to_string(j) + ") is " +
+                              text + ", but the Softmax module gives n_K = " + std::to_string(n_K) +
+                              " outputs: a label must be a class index 0.." +
+                              std::to_string(n_K - 1),
+                          name, 0, j);
+        }
+      }
+      return Evaluated{one_hot<Scalar>(Y, n_K)};
+    } else {
+      (void)X;
+      (void)x_name;
+      (void)name;
+      return viewable(Y);
+    }
+  }
 
   std::size_t index_of(Index k) const {
     if (k < 1 || k > size()) {
@@ -480,21 +654,7 @@ class Sequential {
                              module(size()).name() + ")";
       detail::expect_targets(at.c_str(), size(), "Y", Y.rows(), Y.cols(), output_size(), m_m);
     }
-    if (!m_custom_loss) {
-      const std::optional<Activation> g = module(size()).activation();
-      const Loss loss = builtin_loss();
-      if (g) {
-        require_compatible(*g, loss);
-      } else if (loss != Loss::MeanSquaredError) {
-        throw ConfigError(std::string(where) + ": " + to_string(loss) + " needs a " +
-                          (loss == Loss::BinaryCrossEntropy ? "Sigmoid" : "Softmax") +
-                          " last module, not " + module(size()).name() +
-                          ": add one, or give the network a LossFunction of your own");
-      }
-      validate_targets<Scalar>(loss, Y, where);
-    } else {
-      m_custom_loss->validate(Y, where);
-    }
+    check_loss_and_values(Y, where);
   }
 
   [[noreturn]] void report_not_finite(Index k, View X) const {
@@ -505,6 +665,26 @@ class Sequential {
                              "finite (parameters holding NaN or infinity, or grown until they "
                              "overflowed: a learning rate too large?)",
                          k, "A");
+  }
+
+  // The prediction pass into the network's buffers m_P (X checked by the caller): A[K] as a
+  // view, valid until the next prediction. Allocates nothing once m has been seen.
+  View predict_view(const Eigen::Ref<const Matrix>& X) {
+    reserve(X.cols(), m_P, m_predict_capacity, false);
+    const Index m = X.cols();
+    if (X.outerStride() != X.rows()) {
+      // Columns apart in memory (a block of rows): contiguous in m_P[0] for the modules.
+      if (m_P[0].rows() != X.rows() || m_P[0].cols() < m) m_P[0].resize(X.rows(), m);
+      Span(m_P[0].data(), X.rows(), m) = X;
+    }
+    for (Index k = 1; k <= size(); ++k) {
+      const std::size_t i = static_cast<std::size_t>(k);
+      const Span out(m_P[i].data(), m_sizes[i], m);
+      const Scalar* in = k == 1 && X.outerStride() == X.rows() ? X.data() : m_P[i - 1].data();
+      module(k).forward(View(in, m_sizes[i - 1], m), out, false);
+      if (k == size()) m_prediction_input = in;  // the last module's input, for the cost
+    }
+    return View(m_P.back().data(), output_size(), m);
   }
 
   Activation require_classes(const char* where) const {
@@ -530,6 +710,11 @@ class Sequential {
   Index m_predict_capacity = 0;
   Index m_module_capacity = 0;
   Pass m_pass = Pass::None;
+  bool m_initialized = false;                  // initialize ran, or non-zero weights were seen
+  const Scalar* m_prediction_input = nullptr;  // input of the last module in predict_view
+  // The trainer's TrainingState names one dropout generator; a Sequential's Dropout modules
+  // each keep theirs, and checkpoints of a Sequential are refused, so this one stays unused.
+  Random m_unused_random{0};
 };
 
 }  // namespace deepnet

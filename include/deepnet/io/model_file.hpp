@@ -415,6 +415,11 @@ FileHeader read_header(ModelReader& reader, const LoadOptions& options) {
 
   std::uint64_t at = reader.offset();
   const std::uint32_t version = reader.u32("version");
+  if (version == 4) {  // io/sequential_file.hpp: another kind of network
+    reader.fail(at, "version",
+                "format version 4 holds a Sequential network, not a DeepNet: read it with "
+                "deepnet::load_sequential<Scalar>");
+  }
   if (version < 1 || version > file_format_version) {
     reader.fail(at, "version",
                 "unsupported format version " + std::to_string(version) +

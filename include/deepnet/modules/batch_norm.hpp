@@ -11,6 +11,7 @@
 #include "../core/batch_norm.hpp"
 #include "../core/module.hpp"
 
+#include <cstdint>
 #include <string>
 
 namespace deepnet {
@@ -65,6 +66,11 @@ class BatchNorm : public Module<Scalar> {
   void reserve(Index m) override {
     const Index n = m_norm.gamma().rows();
     if (m_scratch.rows() != n || m_scratch.cols() < m) m_scratch.resize(n, m);
+  }
+
+  /// Z_norm, Z_tilde, dZ_tilde and the scratch gradient, n x m each.
+  std::uint64_t cache_scalars(Index m) const override {
+    return 4 * static_cast<std::uint64_t>(m_norm.gamma().rows()) * static_cast<std::uint64_t>(m);
   }
 
   /// "gamma", "beta" (trainable), "running_mean", "running_var" (buffers).

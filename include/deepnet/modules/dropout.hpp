@@ -65,6 +65,13 @@ class Dropout : public Module<Scalar> {
     if (m_dropout.active()) m_dropout.backward(*d_input);
   }
 
+  /// The mask D, n x m, while keep_prob < 1.
+  std::uint64_t cache_scalars(Index m) const override {
+    return m_dropout.active()
+               ? static_cast<std::uint64_t>(m_dropout.D().rows()) * static_cast<std::uint64_t>(m)
+               : 0;
+  }
+
   /// Restarts the generator of the masks from the seed.
   void initialize(Init, Random&) override { m_random = Random(m_seed); }
 
@@ -77,6 +84,8 @@ class Dropout : public Module<Scalar> {
 
   /// keep_prob.
   double keep_prob() const noexcept { return m_keep_prob; }
+  /// The seed of the masks' generator (initialize restarts it from there).
+  std::uint64_t seed() const noexcept { return m_seed; }
   /// D of the last training pass, n x m (1 kept, 0 dropped).
   MatrixView<Scalar> D() const { return m_dropout.D(); }
 

@@ -336,6 +336,7 @@ class Trainer {
         m_progress(options.out(), options.progress(), std::max<Index>(options.epochs(), 1),
                    options.progress_every()),
         m_random(options.seed()) {
+    Adapter::check_options(m_net, options);
     std::optional<TrainingState<Scalar>> resumed;
     if (!options.resume_from().empty()) resumed = Adapter::load_checkpoint(m_net, options);
     validate();
@@ -513,10 +514,8 @@ class Trainer {
     warn(std::string(Adapter::where) +
          ": every column of Y is one-hot, but the output layer is Sigmoid with "
          "BinaryCrossEntropy, which trains " +
-         n +
-         " independent yes/no outputs (multi-label); for exclusive classes give the output "
-         "layer Activation::Softmax (it trains with CategoricalCrossEntropy), e.g. "
-         "DeepNet<>(dims, Activation::ReLU, Activation::Softmax)");
+         n + " independent yes/no outputs (multi-label); for exclusive classes " +
+         Adapter::softmax_hint);
   }
 
   // Records a warning in the history; prints it where the progress output goes when that is on.

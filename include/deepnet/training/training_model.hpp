@@ -34,6 +34,10 @@
 #include <vector>
 
 namespace deepnet {
+
+template <class Scalar>
+class Sequential;  // core/sequential.hpp, which includes this header through the trainer
+
 namespace detail {
 
 /// What a model holds for training, in the terms of the trainer's memory estimate: the
@@ -56,7 +60,9 @@ struct TrainingMemory {
 /// - the divergence guard: `depth`, `first_non_finite`, `discard_pass`;
 /// - snapshots and checkpoints: `for_each_value`, `parameters`, `dropout_random`,
 ///   `save_checkpoint`, `load_checkpoint`;
-/// - validation: `predict`, `prediction_cost`; and `memory`, `diagnostics`.
+/// - validation: `predict`, `prediction_cost`; and `memory`, `diagnostics`;
+/// - `check_options` (options the model cannot train with) and `softmax_hint` (how to ask for
+///   a Softmax output, in the one-hot/sigmoid warning).
 template <class Model>
 struct TrainingModel;
 
@@ -88,6 +94,12 @@ struct TrainingModel<DeepNet<S>> {
 
   /// StateError when the weights were never initialised (DeepNet::require_initialized).
   static void require_initialized(Net& net) { net.require_initialized(where); }
+  /// Every option works with a DeepNet.
+  static void check_options(const Net&, const FitOptions&) {}
+  /// How to ask for a Softmax output, for the warning about one-hot targets and a Sigmoid one.
+  static constexpr const char* softmax_hint =
+      "give the output layer Activation::Softmax (it trains with CategoricalCrossEntropy), e.g. "
+      "DeepNet<>(dims, Activation::ReLU, Activation::Softmax)";
 
   /// g[L]: Sigmoid and Softmax outputs classify, and their accuracy is counted.
   static Activation output_activation(const Net& net) { return net.layer(net.L()).activation(); }
@@ -246,6 +258,201 @@ struct TrainingModel<DeepNet<S>> {
   static std::string describe(const Layer<Scalar>& layer) {
     return to_string(layer.activation()) +
            (layer.has_batch_norm() ? " with batch normalisation" : " without batch normalisation");
+  }
+};
+
+/// The prediction buffers of a Sequential live in the network; the trainer's workspace holds
+/// the view of the last prediction's output.
+template <class Scalar>
+struct SequentialPrediction {
+  const Scalar* data = nullptr;  ///< A[K] of the last prediction, in the network's buffer
+  Index rows = 0;                ///< n_K
+  Index cols = 0;                ///< m of the last prediction
+  /// A[K] of the last prediction.
+  MatrixView<Scalar> A() const { return MatrixView<Scalar>(data, rows, cols); }
+};
+
+/// Sequential's side of the training loop: the modules through the registry. Checkpoints are
+/// refused (check_options); the rest works as for DeepNet.
+template <class S>
+struct TrainingModel<Sequential<S>> {
+  using Net = Sequential<S>;                               ///< the model
+  using Scalar = S;                                        ///< its scalar type
+  using Data = InputView<S>;                               ///< how the loop hands it examples
+  using Workspace = SequentialPrediction<S>;               ///< the view of the last prediction
+  static constexpr const char* where = "Sequential::fit";  ///< the name in messages
+  /// How to ask for a Softmax output, for the warning about one-hot targets and a Sigmoid one.
+  static constexpr const char* softmax_hint =
+      "end the network with modules::Softmax instead of modules::Sigmoid (it trains with "
+      "CategoricalCrossEntropy), e.g. net.add<modules::Dense>(classes).add<modules::Softmax>()";
+
+  /// X is n[0] x m with m > 0, Y is n_K x m and holds valid targets for the loss, which must fit
+  /// the last module.
+  /// \throws ShapeError, std::invalid_argument, DataError, ConfigError naming what is wrong
+  static void check_data(const Net& net, const Data& X, const Data& Y, const char* x_name,
+                         const char* y_name) {
+    if (net.size() == 0) {
+      throw ConfigError(std::string(where) +
+                        ": the network has no modules; add them with add<modules::Dense>(units), "
+                        "add<modules::ReLU>(), ...");
+    }
+    expect_inputs(where, x_name, X.rows(), X.cols(), net.input_size());
+    if (X.cols() == 0) {
+      throw std::invalid_argument(std::string(where) + ": " + x_name + " has no columns (m = 0)");
+    }
+    if (Y.rows() != net.output_size() || Y.cols() != X.cols()) {
+      const std::string at = std::string(where) + ": module " + std::to_string(net.size()) + " (" +
+                             net.module(net.size()).name() + ")";
+      expect_targets(at.c_str(), net.size(), y_name, Y.rows(), Y.cols(), net.output_size(),
+                     X.cols());
+    }
+    net.check_loss_and_values(Y, where);
+  }
+
+  /// StateError when the weights were never initialised (Sequential::require_initialized).
+  static void require_initialized(Net& net) { net.require_initialized(where); }
+
+  /// ConfigError for FitOptions::checkpoint and resume_from: the model file and checkpoint
+  /// format hold a DeepNet; a Sequential is saved with `save` (io/model_file.hpp) after `fit`.
+  static void check_options(const Net&, const FitOptions& options) {
+    const char* option = !options.checkpoint().empty()    ? "checkpoint"
+                         : !options.resume_from().empty() ? "resume_from"
+                                                          : nullptr;
+    if (option == nullptr) return;
+    throw ConfigError(std::string(where) + ": FitOptions::" + option +
+                      " is for DeepNet only: checkpoints hold a DeepNet's layers and a "
+                      "Sequential's modules cannot be written there; train a Sequential without "
+                      "checkpoints (save it after fit)");
+  }
+
+  /// The last module's activation (Identity when it is not a built-in activation).
+  static Activation output_activation(const Net& net) {
+    const std::optional<Activation> g = net.module(net.size()).activation();
+    return g ? *g : Activation::Identity;
+  }
+  /// The built-in loss the network is trained on; none for a loss of the program's.
+  static std::optional<Loss> loss(const Net& net) { return net.loss().builtin(); }
+
+  /// The forward pass of a training step (dropout on).
+  /// \throws NumericalError naming the module whose output stopped being finite
+  static void forward(Net& net, const Data& X) { net.forward(X); }
+  /// The cost of the last forward pass, Y checked by check_data.
+  static Scalar cost(const Net& net, const Data& Y) { return net.cost_checked(Y); }
+  /// A[K] of the last forward pass.
+  static MatrixView<Scalar> output(const Net& net) { return net.A(net.size()); }
+  /// Modules take their input as it is: no copy of X^T.
+  static constexpr bool keeps_input_transpose = false;
+  /// The backward pass for the last forward pass (X_T is always nullptr).
+  static void backward(Net& net, const Data& Y, const Matrix<Scalar>*) { net.backward_checked(Y); }
+  /// One step of the optimizer with learning rate alpha.
+  static void update(Net& net, Optimizer<Scalar>& optimizer, double alpha) {
+    net.update(optimizer, alpha);
+  }
+
+  /// K: the modules the divergence guard names (as layers 1..K).
+  static Index depth(const Net& net) { return net.size(); }
+  /// The first of modules 1..last whose output A[k] holds NaN or infinity; 0 if none.
+  static Index first_non_finite(const Net& net, Index last) {
+    if (net.m() == 0) return 0;
+    for (Index k = 1; k <= last; ++k) {
+      if (!all_finite(net.A(k))) return k;
+    }
+    return 0;
+  }
+  /// Forgets the last pass: backward and update refuse to run until the next forward.
+  static void discard_pass(Net& net) { net.m_pass = Net::Pass::None; }
+
+  /// Calls each(value) for every tensor of the registry, module by module, without allocating.
+  template <class Each>
+  static void for_each_value(Net& net, Each&& each) {
+    for (Index k = 1; k <= net.size(); ++k) {
+      net.module(k).for_each_tensor(
+          [&](const char*, MatrixSpan<Scalar> value, MatrixSpan<Scalar>, bool) { each(value); });
+    }
+  }
+  /// The parameter registry.
+  static std::vector<NamedTensor<Scalar>> parameters(Net& net) { return net.parameters(); }
+  /// A generator for TrainingState; Dropout modules keep their own (checkpoints are refused).
+  static Random& dropout_random(Net& net) { return net.m_unused_random; }
+  /// The same, read-only.
+  static const Random& dropout_random(const Net& net) { return net.m_unused_random; }
+
+  /// Never called: check_options refuses checkpoints.
+  static void save_checkpoint(const Net& net, const TrainingState<Scalar>&,
+                              const FitOptions& options) {
+    check_options(net, options);
+  }
+  /// Never called: check_options refuses resume_from.
+  static std::optional<TrainingState<Scalar>> load_checkpoint(Net& net, const FitOptions& options) {
+    check_options(net, options);
+    return std::nullopt;
+  }
+
+  /// Predicts X into the network's prediction buffers (no dropout, running statistics).
+  static MatrixView<Scalar> predict(Net& net, const Data& X, Workspace& workspace) {
+    const MatrixView<Scalar> A = net.predict_view(X);
+    workspace.data = A.data();
+    workspace.rows = A.rows();
+    workspace.cols = A.cols();
+    return A;
+  }
+  /// The cost of the last prediction against Y.
+  static Scalar prediction_cost(const Net& net, const Workspace&, const Data& Y) {
+    return net.prediction_cost(Y);
+  }
+
+  /// What the network holds for training with batches of `batch` examples: the registry's
+  /// values and gradients; A[k] and dA[k] for every module and the modules' own caches; the
+  /// prediction buffers are counted with the validation buffers by the trainer.
+  static TrainingMemory memory(Net& net, Index batch) {
+    TrainingMemory result;
+    const std::uint64_t scalar = sizeof(Scalar);
+    for (Index k = 1; k <= net.size(); ++k) {
+      net.module(k).for_each_tensor([&](const char*, MatrixSpan<Scalar> value,
+                                        MatrixSpan<Scalar> gradient, bool trainable) {
+        const std::uint64_t n = count_of(value.size());
+        result.parameters =
+            saturating_add(result.parameters,
+                           saturating_mul(saturating_add(n, count_of(gradient.size())), scalar));
+        if (trainable) result.trainable = saturating_add(result.trainable, n);
+        result.kept = saturating_add(result.kept, n);
+      });
+      const std::uint64_t columns = saturating_mul(2, count_of(net.output_size(k)));  // A, dA
+      result.caches = saturating_add(
+          result.caches, saturating_mul(saturating_add(saturating_mul(columns, count_of(batch)),
+                                                       net.module(k).cache_scalars(batch)),
+                                        scalar));
+      result.widest = std::max(result.widest, net.output_size(k));
+    }
+    return result;
+  }
+
+  /// FitOptions::diagnostics: for every module, the norms of its "W" and "dW" (NaN without
+  /// one), the mean and spread of its output A[k] and, for ReLU, the dead fraction.
+  static void diagnostics(Net& net, Epoch& record) {
+    record.layers.reserve(static_cast<std::size_t>(net.size()));
+    for (Index k = 1; k <= net.size(); ++k) {
+      LayerStats stats;
+      stats.layer = k;
+      stats.W_norm = stats.dW_norm = std::numeric_limits<double>::quiet_NaN();
+      net.module(k).for_each_tensor(
+          [&](const char* symbol, MatrixSpan<Scalar> value, MatrixSpan<Scalar> gradient, bool) {
+            if (std::string(symbol) != "W") return;
+            stats.W_norm = static_cast<double>(value.norm());
+            stats.dW_norm = static_cast<double>(gradient.norm());
+          });
+      const MatrixView<Scalar> A = net.A(k);
+      const double mean = static_cast<double>(A.mean());
+      stats.A_mean = mean;
+      stats.A_std =
+          std::sqrt(static_cast<double>((A.array() - static_cast<Scalar>(mean)).square().mean()));
+      stats.dead_fraction = std::numeric_limits<double>::quiet_NaN();
+      if (net.module(k).activation() == Activation::ReLU) {
+        const Index alive = (A.array() > Scalar(0)).rowwise().any().count();
+        stats.dead_fraction = 1.0 - static_cast<double>(alive) / static_cast<double>(A.rows());
+      }
+      record.layers.push_back(stats);
+    }
   }
 };
 

@@ -535,29 +535,27 @@ FileHeader read_header(ModelReader& reader, const LoadOptions& options) {
     reader.fail(at, "l2",
                 "l2: lambda must be 0 or more and finite, got " + number_string(header.l2));
   }
-  if (version == 3) {
-    at = reader.offset();
-    header.metadata_bytes = reader.u64("metadata_bytes");
-    if (header.metadata_bytes < min_metadata_bytes ||
-        header.metadata_bytes > FileLimits::max_parameter_bytes) {
-      reader.fail(at, "metadata_bytes",
-                  "metadata_bytes: a version 3 file holds a metadata block of " +
-                      std::to_string(min_metadata_bytes) + " to " +
+  // The size of the block that follows the parameters: the metadata (version 3) or the
+  // training state (version 2).
+  const auto block_bytes = [&reader](const char* field, std::uint32_t in_version,
+                                     std::uint64_t minimum, const char* what) {
+    const std::uint64_t start = reader.offset();
+    const std::uint64_t bytes = reader.u64(field);
+    if (bytes < minimum || bytes > FileLimits::max_parameter_bytes) {
+      reader.fail(start, field,
+                  std::string(field) + ": a version " + std::to_string(in_version) +
+                      " file holds " + what + " of " + std::to_string(minimum) + " to " +
                       std::to_string(FileLimits::max_parameter_bytes) + " bytes, this one says " +
-                      std::to_string(header.metadata_bytes));
+                      std::to_string(bytes));
     }
+    return bytes;
+  };
+  if (version == 3) {
+    header.metadata_bytes =
+        block_bytes("metadata_bytes", 3, min_metadata_bytes, "a metadata block");
   }
   if (version == 2) {
-    at = reader.offset();
-    header.state_bytes = reader.u64("state_bytes");
-    if (header.state_bytes < min_state_bytes ||
-        header.state_bytes > FileLimits::max_parameter_bytes) {
-      reader.fail(at, "state_bytes",
-                  "state_bytes: a version 2 file holds a training state of " +
-                      std::to_string(min_state_bytes) + " to " +
-                      std::to_string(FileLimits::max_parameter_bytes) + " bytes, this one says " +
-                      std::to_string(header.state_bytes));
-    }
+    header.state_bytes = block_bytes("state_bytes", 2, min_state_bytes, "a training state");
   }
   return header;
 }

@@ -4,7 +4,7 @@
 // exception), and with a counting global operator new, which catches every other allocation.
 #include "support/test_support.hpp"
 
-#include "support/allocations.hpp"
+#include "support/no_malloc.hpp"
 
 #include <deepnet/core/deep_net.hpp>
 #include <deepnet/training/trainer.hpp>
@@ -30,21 +30,6 @@ using deepnet::Init;
 using deepnet::Matrix;
 
 namespace {
-
-// Counts allocations of both kinds while `step` runs; Eigen's would throw.
-template <class Step>
-long allocations_during(Step&& step) {
-  const long before = deepnet_test::allocation_count();
-  Eigen::internal::set_is_malloc_allowed(false);
-  try {
-    step();
-  } catch (...) {
-    Eigen::internal::set_is_malloc_allowed(true);
-    throw;
-  }
-  Eigen::internal::set_is_malloc_allowed(true);
-  return deepnet_test::allocation_count() - before;
-}
 
 template <class Scalar>
 Matrix<Scalar> one_hot(Index classes, Index m) {
@@ -72,8 +57,8 @@ TEST_CASE("no allocation: the course's L-layer net on 12288-feature images, m = 
     net.update(0.0075);
   };
   step();  // warm-up: caches and product buffers take their size
-  CHECK(allocations_during(step) == 0);
-  CHECK(allocations_during([&] {
+  CHECK(deepnet_test::allocations_during(step) == 0);
+  CHECK(deepnet_test::allocations_during([&] {
           for (int i = 0; i < 3; ++i)
             step();
         }) == 0);
@@ -96,7 +81,7 @@ TEST_CASE("no allocation: mini-batches of 128 and a smaller last batch, float", 
     }
   };
   epoch();  // warm-up with the largest batch first
-  CHECK(allocations_during(epoch) == 0);
+  CHECK(deepnet_test::allocations_during(epoch) == 0);
 }
 
 TEST_CASE("no allocation: one example at a time (m = 1)", "[no_malloc]") {
@@ -112,7 +97,7 @@ TEST_CASE("no allocation: one example at a time (m = 1)", "[no_malloc]") {
     }
   };
   pass();
-  CHECK(allocations_during(pass) == 0);
+  CHECK(deepnet_test::allocations_during(pass) == 0);
 }
 
 TEST_CASE("no allocation: every activation and loss on the hot path", "[no_malloc]") {
@@ -130,7 +115,7 @@ TEST_CASE("no allocation: every activation and loss on the hot path", "[no_mallo
     net.update(0.01);
   };
   step();
-  CHECK(allocations_during(step) == 0);
+  CHECK(deepnet_test::allocations_during(step) == 0);
 }
 
 TEST_CASE("no allocation: a whole epoch of shuffled mini-batches with Adam, dropout, batch norm",
@@ -154,7 +139,7 @@ TEST_CASE("no allocation: a whole epoch of shuffled mini-batches with Adam, drop
                                       .schedule(deepnet::Schedule::inverse_time(0.5))
                                       .early_stopping(10));
   (void)trainer.run_epoch();  // warm-up: caches, optimizer state, validation buffers
-  CHECK(allocations_during([&] { (void)trainer.run_epoch(); }) == 0);
+  CHECK(deepnet_test::allocations_during([&] { (void)trainer.run_epoch(); }) == 0);
 }
 
 TEST_CASE("no allocation: validation_split views X and Y and allocates nothing after an epoch",
@@ -184,7 +169,7 @@ TEST_CASE("no allocation: validation_split views X and Y and allocates nothing a
   deepnet::Trainer<float> trainer(net, X, Y, deepnet::FitOptions(options).validation_split(0.2));
   CHECK(trainer.batches() == 3);  // 160 training examples in batches of 64, 64, 32
   (void)trainer.run_epoch();      // warm-up: caches, optimizer state, validation buffers
-  CHECK(allocations_during([&] { (void)trainer.run_epoch(); }) == 0);
+  CHECK(deepnet_test::allocations_during([&] { (void)trainer.run_epoch(); }) == 0);
   CHECK(trainer.history().epochs.back().val_cost > 0.0);
 }
 
@@ -195,7 +180,7 @@ TEST_CASE("no allocation: prediction into a workspace", "[no_malloc][predict]") 
   const Matrix<float> X = Matrix<float>::Random(784, 64);
   deepnet::PredictionWorkspace<float> workspace;
   (void)net.predict(X, workspace);
-  CHECK(allocations_during([&] {
+  CHECK(deepnet_test::allocations_during([&] {
           (void)net.predict(X, workspace);
           (void)net.predict(X.col(3), workspace);  // one example: smaller, no new buffers
         }) == 0);
@@ -218,8 +203,8 @@ TEST_CASE("fit allocates its history once, however many iterations it runs", "[n
 TEST_CASE("the allocation counter and Eigen's guard do see allocations", "[no_malloc]") {
   // Guards against a test that cannot fail.
   static int* volatile escape = nullptr;
-  CHECK(allocations_during([] { escape = new int(1); }) == 1);
+  CHECK(deepnet_test::allocations_during([] { escape = new int(1); }) == 1);
   delete escape;
-  REQUIRE_THROWS_AS(allocations_during([] { Matrix<double> big(300, 300); }),
+  REQUIRE_THROWS_AS(deepnet_test::allocations_during([] { Matrix<double> big(300, 300); }),
                     deepnet_test::AssertionFailure);
 }

@@ -7,7 +7,7 @@
 // step.
 #include "support/test_support.hpp"
 
-#include "support/allocations.hpp"
+#include "support/no_malloc.hpp"
 
 #include <deepnet/core/deep_net.hpp>
 #include <deepnet/training/optimizer.hpp>
@@ -84,20 +84,6 @@ DeepNet<Scalar> store_net(bool batch_norm) {
   if (batch_norm) net.set_batch_norm(2);
   net.set_l2(0.05);
   return net;
-}
-
-template <class Step>
-long store_allocations_during(Step&& step) {
-  const long before = deepnet_test::allocation_count();
-  Eigen::internal::set_is_malloc_allowed(false);
-  try {
-    step();
-  } catch (...) {
-    Eigen::internal::set_is_malloc_allowed(true);
-    throw;
-  }
-  Eigen::internal::set_is_malloc_allowed(true);
-  return deepnet_test::allocation_count() - before;
 }
 
 }  // namespace
@@ -344,6 +330,6 @@ TEST_CASE("one-pass update: no allocation after the first step, for every built-
       net.update(*rule, 0.01);
     };
     step();
-    CHECK(store_allocations_during(step) == 0);
+    CHECK(deepnet_test::allocations_during(step) == 0);
   }
 }

@@ -3,7 +3,7 @@
 // as test_no_malloc.cpp proves it for DeepNet.
 #include "support/test_support.hpp"
 
-#include "support/allocations.hpp"
+#include "support/no_malloc.hpp"
 
 #include <deepnet/core/sequential.hpp>
 #include <deepnet/modules/activation.hpp>
@@ -14,26 +14,6 @@
 #ifndef EIGEN_RUNTIME_NO_MALLOC
 #error "this test must be built with EIGEN_RUNTIME_NO_MALLOC"
 #endif
-
-namespace {
-
-// Allocations of both kinds while `step` runs; Eigen's would throw.
-template <class Step>
-long sequential_allocations_during(Step&& step) {
-  Eigen::setNbThreads(1);  // Eigen's parallel products allocate (see test_no_malloc.cpp)
-  const long before = deepnet_test::allocation_count();
-  Eigen::internal::set_is_malloc_allowed(false);
-  try {
-    step();
-  } catch (...) {
-    Eigen::internal::set_is_malloc_allowed(true);
-    throw;
-  }
-  Eigen::internal::set_is_malloc_allowed(true);
-  return deepnet_test::allocation_count() - before;
-}
-
-}  // namespace
 
 TEMPLATE_TEST_CASE(
     "no allocation: a Sequential's step with Adam, mini-batches of 128 and a last of 40",
@@ -65,7 +45,7 @@ TEMPLATE_TEST_CASE(
   };
   step(0, 128);  // warm-up: buffers, caches, product buffers and Adam's state take their size
   step(128, 40);
-  CHECK(sequential_allocations_during([&] {
+  CHECK(deepnet_test::allocations_during([&] {
           for (int epoch = 0; epoch < 2; ++epoch) {
             step(0, 128);
             step(128, 40);
@@ -105,5 +85,5 @@ TEST_CASE("no allocation: an epoch of Sequential::fit's loop with Adam, shufflin
           .optimizer(deepnet::OptimizerSettings::adam())
           .early_stopping(10));
   (void)trainer.run_epoch();  // warm-up: buffers, caches, Adam's state, validation buffers
-  CHECK(sequential_allocations_during([&] { (void)trainer.run_epoch(); }) == 0);
+  CHECK(deepnet_test::allocations_during([&] { (void)trainer.run_epoch(); }) == 0);
 }

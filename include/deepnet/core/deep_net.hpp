@@ -13,6 +13,7 @@
 #include "../training/history.hpp"
 #include "../training/optimizer.hpp"
 #include "activation.hpp"
+#include "fit_data.hpp"
 #include "init.hpp"
 #include "layer.hpp"
 #include "loss.hpp"
@@ -794,61 +795,17 @@ class DeepNet {
 
   enum class Pass { None, Forward, Backward };
 
-  // A matrix, block or Map of Scalar as it is; anything else evaluated once into a Matrix.
-  template <class Derived>
-  struct Viewable {
-    const Derived& data;
-    const Derived& get() const { return data; }
-  };
-  struct Evaluated {
-    Matrix data;
-    const Matrix& get() const { return data; }
-  };
+  // fit's data (core/fit_data.hpp): views where they can be, integer labels made one-hot.
   template <class Derived>
   static auto viewable(const Eigen::MatrixBase<Derived>& M) {
-    if constexpr (detail::is_viewable_input<Derived, Scalar>) {
-      return Viewable<Derived>{M.derived()};
-    } else {
-      return Evaluated{M.template cast<Scalar>()};
-    }
+    return detail::viewable_data<Scalar>(M);
   }
-
-  // The targets for fit and accuracy: integer labels for a Softmax output become one-hot
-  // columns, once, after their shape (1 x m, m = the columns of X) and their values
-  // (0..n[L]-1) have been checked under their own name; integer 0/1 labels for a Sigmoid
-  // output are converted to Scalar; targets of a floating type stay as they are.
   template <class DerivedX, class DerivedY>
   auto targets_of(const Eigen::MatrixBase<DerivedX>& X, const char* x_name,
                   const Eigen::MatrixBase<DerivedY>& Y, const char* name, const char* where) const {
-    if constexpr (std::is_integral<typename DerivedY::Scalar>::value) {
-      if (layer(L()).activation() != Activation::Softmax) {
-        return Evaluated{Y.template cast<Scalar>()};
-      }
-      // X first: a transposed X would otherwise be reported as labels with the wrong m.
-      detail::expect_inputs(where, x_name, X.rows(), X.cols(), m_dims.front());
-      const Index n_L = m_dims.back();
-      if (Y.rows() != 1 || Y.cols() != X.cols()) {
-        throw ShapeError(where, L(), name, Y.rows(), Y.cols(), 1, X.cols(),
-                         "one class index 0.." + std::to_string(n_L - 1) + " per example of " +
-                             x_name + "; one-hot targets are a matrix of floating-point numbers");
-      }
-      std::string text;
-      for (Index j = 0; j < Y.cols(); ++j) {
-        if (!detail::is_class_index(Y(0, j), n_L, text)) {
-          throw DataError(std::string(where) + ": " + name + "(0, " + std::to_string(j) + ") is " +
-                              text + ", but the Softmax output has n[L] = " + std::to_string(n_L) +
-                              " units: a label must be a class index 0.." + std::to_string(n_L - 1),
-                          name, 0, j);
-        }
-      }
-      return Evaluated{one_hot<Scalar>(Y, n_L)};
-    } else {
-      (void)X;
-      (void)x_name;
-      (void)name;
-      (void)where;
-      return viewable(Y);
-    }
+    return detail::targets_of<Scalar>(
+        layer(L()).activation() == Activation::Softmax, m_dims.front(), m_dims.back(), L(),
+        {"the Softmax output has n[L] = ", " units"}, X, x_name, Y, name, where);
   }
 
   // "245,760": a count grouped by thousands, for summary.

@@ -23,6 +23,7 @@
 #include "../training/history.hpp"
 #include "../training/optimizer.hpp"
 #include "deep_net.hpp"
+#include "fit_data.hpp"
 #include "loss_function.hpp"
 #include "module.hpp"
 #include "parameters.hpp"
@@ -512,60 +513,18 @@ class Sequential {
     }
   }
 
-  // fit's data as views: matrices, blocks and Maps of Scalar as they are, other expressions
-  // evaluated once (as DeepNet::fit does).
-  template <class Derived>
-  struct Viewable {
-    const Derived& data;
-    const Derived& get() const { return data; }
-  };
-  struct Evaluated {
-    Matrix data;
-    const Matrix& get() const { return data; }
-  };
+  // fit's data (core/fit_data.hpp): views where they can be, integer labels made one-hot.
   template <class Derived>
   static auto viewable(const Eigen::MatrixBase<Derived>& M) {
-    if constexpr (detail::is_viewable_input<Derived, Scalar>) {
-      return Viewable<Derived>{M.derived()};
-    } else {
-      return Evaluated{M.template cast<Scalar>()};
-    }
+    return detail::viewable_data<Scalar>(M);
   }
-
-  // fit's targets: integer labels for a Softmax last module become one-hot columns once,
-  // after their shape (1 x m) and values (0..n_K-1) are checked; other integer targets are
-  // converted to Scalar; floating targets stay as they are.
   template <class DerivedX, class DerivedY>
   auto targets_of(const Eigen::MatrixBase<DerivedX>& X, const char* x_name,
                   const Eigen::MatrixBase<DerivedY>& Y, const char* name) const {
-    if constexpr (std::is_integral<typename DerivedY::Scalar>::value) {
-      const char* where = "Sequential::fit";
-      const std::optional<Activation> g = size() > 0 ? module(size()).activation() : std::nullopt;
-      if (g != Activation::Softmax) return Evaluated{Y.template cast<Scalar>()};
-      detail::expect_inputs(where, x_name, X.rows(), X.cols(), input_size());
-      const Index n_K = output_size();
-      if (Y.rows() != 1 || Y.cols() != X.cols()) {
-        throw ShapeError(where, size(), name, Y.rows(), Y.cols(), 1, X.cols(),
-                         "one class index 0.." + std::to_string(n_K - 1) + " per example of " +
-                             x_name + "; one-hot targets are a matrix of floating-point numbers");
-      }
-      std::string text;
-      for (Index j = 0; j < Y.cols(); ++j) {
-        if (!detail::is_class_index(Y(0, j), n_K, text)) {
-          throw DataError(std::string(where) + ": " + name + "(0, " + std::to_string(j) + ") is " +
-                              text + ", but the Softmax module gives n_K = " + std::to_string(n_K) +
-                              " outputs: a label must be a class index 0.." +
-                              std::to_string(n_K - 1),
-                          name, 0, j);
-        }
-      }
-      return Evaluated{one_hot<Scalar>(Y, n_K)};
-    } else {
-      (void)X;
-      (void)x_name;
-      (void)name;
-      return viewable(Y);
-    }
+    const bool softmax = size() > 0 && module(size()).activation() == Activation::Softmax;
+    return detail::targets_of<Scalar>(softmax, input_size(), output_size(), size(),
+                                      {"the Softmax module gives n_K = ", " outputs"}, X, x_name, Y,
+                                      name, "Sequential::fit");
   }
 
   std::size_t index_of(Index k) const {

@@ -3,6 +3,8 @@
 // order, prediction, and the errors with the module they name.
 #include "support/test_support.hpp"
 
+#include "support/sequential_of.hpp"
+
 #include <deepnet/core/deep_net.hpp>
 #include <deepnet/core/sequential.hpp>
 #include <deepnet/modules/activation.hpp>
@@ -29,29 +31,6 @@ using deepnet::Matrix;
 using deepnet::Sequential;
 using deepnet_test::IsClose;
 
-// The Sequential of a DeepNet: Dense (without bias under batch normalisation), BatchNorm when
-// the layer has it, the activation; parameters copied entry by entry through both registries,
-// which list the same tensors in the same order.
-template <class Scalar>
-Sequential<Scalar> sequential_of(DeepNet<Scalar>& net) {
-  Sequential<Scalar> seq(net.dims().front());
-  for (Index l = 1; l <= net.L(); ++l) {
-    const bool norm = net.layer(l).has_batch_norm();
-    seq.template add<sm::Dense>(net.layer(l).units(), norm ? sm::Bias::Without : sm::Bias::With);
-    if (norm) seq.template add<sm::BatchNorm>();
-    seq.add(std::make_unique<sm::ActivationModule<Scalar>>(net.layer(l).activation()));
-  }
-  seq.set_loss(net.loss());
-  auto from = net.parameters();
-  auto to = seq.parameters();
-  REQUIRE(from.size() == to.size());
-  for (std::size_t i = 0; i < from.size(); ++i) {
-    REQUIRE(std::string(from[i].symbol) == to[i].symbol);
-    to[i].value = from[i].value;
-  }
-  return seq;
-}
-
 Matrix<double> sequential_inputs(Index n, Index m, unsigned seed) {
   std::srand(seed);
   return Matrix<double>::Random(n, m);
@@ -60,7 +39,7 @@ Matrix<double> sequential_inputs(Index n, Index m, unsigned seed) {
 template <class Scalar>
 void check_same_step(DeepNet<Scalar>& net, const Matrix<Scalar>& X, const Matrix<Scalar>& Y,
                      double tol) {
-  Sequential<Scalar> seq = sequential_of(net);
+  Sequential<Scalar> seq = deepnet_test::sequential_of(net);
   net.forward(X);
   seq.forward(X);
   CHECK_THAT(Matrix<Scalar>(seq.A(seq.size())),

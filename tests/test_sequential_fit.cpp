@@ -3,6 +3,8 @@
 // apart: fused layers, its own adapter), and against formulas and counts computed here.
 #include "support/test_support.hpp"
 
+#include "support/sequential_of.hpp"
+
 #include "support/residual.hpp"
 
 #include <deepnet/core/sequential.hpp>
@@ -32,29 +34,6 @@ using deepnet::MatrixSpan;
 using deepnet::MatrixView;
 using deepnet::OptimizerSettings;
 using deepnet::Sequential;
-
-// The Sequential of a DeepNet: Dense (without bias under batch normalisation), BatchNorm when
-// the layer has it, the activation, and the DeepNet's parameters copied through both
-// registries, which list the same tensors in the same order.
-template <class Scalar>
-Sequential<Scalar> sequential_of(DeepNet<Scalar>& net) {
-  Sequential<Scalar> seq(net.dims().front());
-  for (Index l = 1; l <= net.L(); ++l) {
-    const bool norm = net.layer(l).has_batch_norm();
-    seq.template add<dm::Dense>(net.layer(l).units(), norm ? dm::Bias::Without : dm::Bias::With);
-    if (norm) seq.template add<dm::BatchNorm>();
-    seq.add(std::make_unique<dm::ActivationModule<Scalar>>(net.layer(l).activation()));
-  }
-  seq.set_loss(net.loss());
-  auto from = net.parameters();
-  auto to = seq.parameters();
-  REQUIRE(from.size() == to.size());
-  for (std::size_t i = 0; i < from.size(); ++i) {
-    REQUIRE(std::string(from[i].symbol) == to[i].symbol);
-    to[i].value = from[i].value;
-  }
-  return seq;
-}
 
 // m examples of three features; class (x0 x1 > 0) + (x2 > 0.5): three classes, one-hot.
 template <class Scalar>
@@ -153,7 +132,7 @@ TEMPLATE_TEST_CASE(
   SECTION("ReLU hidden layers, Softmax output, an explicit validation set") {
     DeepNet<TestType> net({3, 8, 6, 3}, Activation::ReLU, Activation::Softmax);
     net.initialize(Init::He, 4);
-    Sequential<TestType> seq = sequential_of(net);
+    Sequential<TestType> seq = deepnet_test::sequential_of(net);
     const History expected = net.fit(X, Y, X_val, Y_val, options);
     const History actual = seq.fit(X, Y, X_val, Y_val, options);
     CHECK(actual.epochs.size() == 6);
@@ -164,7 +143,7 @@ TEMPLATE_TEST_CASE(
     DeepNet<TestType> net({3, 7, 3}, Activation::Tanh, Activation::Softmax);
     net.initialize(Init::Xavier, 5);
     net.set_batch_norm(1);
-    Sequential<TestType> seq = sequential_of(net);
+    Sequential<TestType> seq = deepnet_test::sequential_of(net);
     const deepnet::Labels labels = deepnet::to_labels(Y);
     const FitOptions split = FitOptions(options).validation_split(0.2);
     const History expected = net.fit(X, labels, split);
@@ -207,7 +186,7 @@ TEST_CASE("Sequential::fit: early stopping restores the best epoch as DeepNet's 
   SECTION("a learning rate too large: the validation cost soon stops improving") {
     DeepNet<double> net({3, 16, 3}, Activation::ReLU, Activation::Softmax);
     net.initialize(Init::He, 10);
-    Sequential<double> seq = sequential_of(net);
+    Sequential<double> seq = deepnet_test::sequential_of(net);
     const FitOptions options = FitOptions()
                                    .epochs(200)
                                    .batch_size(10)

@@ -4,6 +4,7 @@
 // refusals (a module or a loss of the program's, a DeepNet file, the other kind).
 #include "support/test_support.hpp"
 
+#include "support/allocations.hpp"
 #include "support/files.hpp"
 #include "support/residual.hpp"
 #include "support/temp_dir.hpp"
@@ -239,6 +240,44 @@ TEST_CASE("Sequential file: damaged files name the byte and the field",
                       Contains("byte 8: format version 4 holds a Sequential network, not a "
                                "DeepNet: read it with deepnet::load_sequential<Scalar>"));
   }
+}
+
+// A stream that cannot tell its length or seek, as a pipe: the reader learns the size of the
+// model only from its header.
+class PipeOf : public std::streambuf {
+ public:
+  explicit PipeOf(std::string bytes) : m_bytes(std::move(bytes)) {
+    setg(&m_bytes[0], &m_bytes[0], &m_bytes[0] + m_bytes.size());
+  }
+
+ private:
+  std::string m_bytes;
+};
+
+TEST_CASE(
+    "Sequential file from a pipe: a header that claims huge tensors fails before the "
+    "network allocates them",
+    "[sequential][serialize]") {
+  Sequential<double> net(2);
+  net.add<dm::Dense>(3).add<dm::Tanh>().add<dm::Dense>(1).add<dm::Sigmoid>();
+  net.initialize(Init::Xavier, 4);
+  std::string bytes = bytes_of(net);
+  // units of the first Dense (byte 34, docs/file_format.md): 3 -> 20 000 000, so that W[1]
+  // alone would be 20 000 000 x 2 doubles, 320 MB, and its gradient as much again.
+  const std::uint64_t units = 20000000;
+  for (int i = 0; i < 8; ++i)
+    bytes[34 + static_cast<std::size_t>(i)] = static_cast<char>((units >> (8 * i)) & 0xFF);
+  PipeOf pipe(bytes);
+  std::istream in(&pipe);
+  deepnet_test::reset_largest_allocation();
+  try {
+    (void)deepnet::read_sequential<double>(in, deepnet::LoadOptions(), "pipe");
+    FAIL("a model whose tensors are not in the input was read");
+  } catch (const deepnet::FormatError& e) {
+    CHECK(e.field() == "tensors");
+    CHECK_THAT(e.what(), Contains("unexpected end of"));
+  }
+  CHECK(deepnet_test::largest_allocation() < (std::size_t(1) << 22));  // 1 MB chunks, not GBs
 }
 
 TEST_CASE("Sequential save refuses what load could not rebuild, naming it",

@@ -331,6 +331,11 @@ class ModelReader {
 
   std::uint64_t offset() const noexcept { return m_offset; }
   std::uint32_t crc() const noexcept { return m_crc; }
+  /// The file's name in messages.
+  const std::string& name() const noexcept { return m_name; }
+  /// Where the bytes this reader reads next sit in the model: for a reader over a section of
+  /// the model read ahead into memory, so that its messages name the model's byte offsets.
+  void set_offset(std::uint64_t offset) noexcept { m_offset = offset; }
 
   /// Reads up to n bytes; returns how many arrived (fewer only at the end of the input).
   std::size_t read_some(unsigned char* buffer, std::size_t n, const std::string& field) {

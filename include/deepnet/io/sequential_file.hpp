@@ -32,6 +32,7 @@
 #include "../modules/dropout.hpp"
 #include "model_file.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdint>
@@ -41,6 +42,7 @@
 #include <memory>
 #include <optional>
 #include <ostream>
+#include <sstream>
 #include <string>
 #include <system_error>
 #include <typeinfo>
@@ -362,6 +364,35 @@ Sequential<Scalar> read_sequential_body(ModelReader& reader, const LoadOptions& 
                     std::to_string(options.max_bytes()) + " (LoadOptions::max_bytes)");
   }
 
+  // From a stream of unknown length (a pipe), the tensors are read ahead into memory first,
+  // as the bytes arrive: a header that lies about the sizes then fails at the end of the
+  // input instead of making the network allocate what the header says.
+  std::string section;
+  std::istringstream section_in;
+  std::optional<ModelReader> section_reader;
+  if (!size) {
+    const std::uint64_t section_bytes = 8 + tensor_bytes;
+    while (section.size() < section_bytes) {
+      const std::size_t old_size = section.size();
+      const std::size_t chunk = static_cast<std::size_t>(
+          std::min<std::uint64_t>(section_bytes - old_size, std::uint64_t(1) << 20));
+      section.resize(old_size + chunk);
+      const std::size_t got =
+          reader.read_some(reinterpret_cast<unsigned char*>(&section[old_size]), chunk, "tensors");
+      if (got < chunk) {
+        reader.fail(reader.offset(), "tensors",
+                    "unexpected end of " + std::string(noun) + ": by its modules the model takes " +
+                        std::to_string(total) + " bytes, and the " + noun + " ends after " +
+                        std::to_string(reader.offset()) + " (truncated " + noun +
+                        ", or a corrupted header)");
+      }
+    }
+    section_in.str(section);
+    section_reader.emplace(section_in, reader.name(), noun);
+    section_reader->set_offset(tensors_start);
+  }
+  ModelReader& tensor_reader = section_reader ? *section_reader : reader;
+
   // Only now, with every size checked against the input, is the network built.
   std::optional<Sequential<Scalar>> built;
   built.emplace(static_cast<Index>(inputs));
@@ -407,45 +438,46 @@ Sequential<Scalar> read_sequential_body(ModelReader& reader, const LoadOptions& 
 
   // The registry, tensor by tensor, in the order the network lists it.
   std::vector<NamedTensor<Scalar>> tensors = net.parameters();
-  at = reader.offset();
-  const std::uint64_t stored_count = reader.u64("tensor_count");
+  at = tensor_reader.offset();
+  const std::uint64_t stored_count = tensor_reader.u64("tensor_count");
   if (stored_count != tensors.size() || stored_count != tensor_count) {
-    reader.fail(at, "tensor_count",
-                "tensor_count is " + std::to_string(stored_count) + ", but the modules hold " +
-                    std::to_string(tensors.size()) + " tensors");
+    tensor_reader.fail(at, "tensor_count",
+                       "tensor_count is " + std::to_string(stored_count) +
+                           ", but the modules hold " + std::to_string(tensors.size()) + " tensors");
   }
   std::vector<unsigned char> bytes;
   for (NamedTensor<Scalar>& tensor : tensors) {
-    at = reader.offset();
+    at = tensor_reader.offset();
     const std::string name_field = "name of " + tensor.name;
-    const std::uint8_t length = reader.u8(name_field);
+    const std::uint8_t length = tensor_reader.u8(name_field);
     std::string name(length, '\0');
     if (length > 0)
-      reader.read_exact(reinterpret_cast<unsigned char*>(&name[0]), length, name_field);
+      tensor_reader.read_exact(reinterpret_cast<unsigned char*>(&name[0]), length, name_field);
     if (name != tensor.name) {
-      reader.fail(at, name_field,
-                  "the tensor here is named \"" +
-                      escaped(reinterpret_cast<const unsigned char*>(name.data()), name.size()) +
-                      "\", but the modules list " + tensor.name + " in this place");
+      tensor_reader.fail(
+          at, name_field,
+          "the tensor here is named \"" +
+              escaped(reinterpret_cast<const unsigned char*>(name.data()), name.size()) +
+              "\", but the modules list " + tensor.name + " in this place");
     }
-    at = reader.offset();
-    const std::uint64_t rows = reader.u64("rows of " + tensor.name);
-    const std::uint64_t cols = reader.u64("cols of " + tensor.name);
+    at = tensor_reader.offset();
+    const std::uint64_t rows = tensor_reader.u64("rows of " + tensor.name);
+    const std::uint64_t cols = tensor_reader.u64("cols of " + tensor.name);
     if (rows != static_cast<std::uint64_t>(tensor.value.rows()) ||
         cols != static_cast<std::uint64_t>(tensor.value.cols())) {
-      reader.fail(at, "rows of " + tensor.name,
-                  tensor.name + " is " + std::to_string(rows) + " x " + std::to_string(cols) +
-                      " in the file, but its module makes it " +
-                      std::to_string(tensor.value.rows()) + " x " +
-                      std::to_string(tensor.value.cols()));
+      tensor_reader.fail(at, "rows of " + tensor.name,
+                         tensor.name + " is " + std::to_string(rows) + " x " +
+                             std::to_string(cols) + " in the file, but its module makes it " +
+                             std::to_string(tensor.value.rows()) + " x " +
+                             std::to_string(tensor.value.cols()));
     }
-    const Segment segment{tensor.name, reader.offset(), rows, cols, value_size};
+    const Segment segment{tensor.name, tensor_reader.offset(), rows, cols, value_size};
     bytes.resize(static_cast<std::size_t>(segment.bytes()));
-    reader.read_exact(bytes.data(), bytes.size(), tensor.name);
+    tensor_reader.read_exact(bytes.data(), bytes.size(), tensor.name);
     const unsigned char* data = bytes.data();
     for (std::uint64_t i = 0; i < rows; ++i) {
       for (std::uint64_t j = 0; j < cols; ++j) {
-        require_value(reader, segment, i, j, get_scalar(data, file_scalar), tensor.value,
+        require_value(tensor_reader, segment, i, j, get_scalar(data, file_scalar), tensor.value,
                       file_scalar);
         data += value_size;
       }

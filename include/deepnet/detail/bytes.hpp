@@ -2,14 +2,17 @@
 /// Little-endian encoding for the file formats (model files, `.npz` archives): unsigned
 /// integers of 1 to 8 bytes, and float32 and float64 values by their IEEE-754 bit patterns.
 /// Every value is written and read one byte at a time, least significant first, so a file is
-/// the same on every host and the host's byte order never matters.
+/// the same on every host and the host's byte order never matters. `write_bytes` hands a
+/// file's bytes to a stream for every writer of the formats.
 #ifndef DEEPNET_DETAIL_BYTES_HPP
 #define DEEPNET_DETAIL_BYTES_HPP
 
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <ios>
 #include <limits>
+#include <ostream>
 #include <string>
 #include <type_traits>
 
@@ -82,6 +85,14 @@ inline double get_f64(const unsigned char* data) {
   double value = 0;
   std::memcpy(&value, &bits, sizeof value);
   return value;
+}
+
+/// Writes the bytes of a file to a stream (opened with std::ios::binary).
+/// \param what the function that writes, for the message ("deepnet::write")
+/// \throws std::ios_base::failure `<what>: the stream failed while writing`
+inline void write_bytes(std::ostream& out, const std::string& bytes, const char* what) {
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (!out) throw std::ios_base::failure(std::string(what) + ": the stream failed while writing");
 }
 
 }  // namespace detail

@@ -321,10 +321,7 @@ void write_checkpoint(const DeepNet<Scalar>& net, const TrainingState<Scalar>& s
                       std::ostream& out) {
   const std::string block = detail::checkpoint::encode_state(state);
   const std::string bytes = detail::serialize::encode(net, &block);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  if (!out) {
-    throw std::ios_base::failure("deepnet::write_checkpoint: the stream failed while writing");
-  }
+  detail::write_bytes(out, bytes, "deepnet::write_checkpoint");
 }
 
 /// Reads a checkpoint (or a model alone) from the stream's current position, as `read` does;

@@ -916,8 +916,7 @@ std::string encode(const DeepNet<Scalar>& net, const std::string* state = nullpt
 template <class Scalar>
 void write(const DeepNet<Scalar>& net, std::ostream& out) {
   const std::string bytes = detail::serialize::encode(net);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  if (!out) throw std::ios_base::failure("deepnet::write: the stream failed while writing");
+  detail::write_bytes(out, bytes, "deepnet::write");
 }
 
 /// Writes the network with its metadata (class names, standardisation: io/model_metadata.hpp);
@@ -929,8 +928,7 @@ void write(const DeepNet<Scalar>& net, std::ostream& out) {
 template <class Scalar>
 void write(const DeepNet<Scalar>& net, const ModelMetadata& metadata, std::ostream& out) {
   const std::string bytes = detail::serialize::encode(net, nullptr, &metadata);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  if (!out) throw std::ios_base::failure("deepnet::write: the stream failed while writing");
+  detail::write_bytes(out, bytes, "deepnet::write");
 }
 
 /// Reads a network written by `write` from the stream's current position; the stream is left

@@ -542,8 +542,7 @@ Sequential<Scalar> read_sequential_model(std::istream& in, const LoadOptions& op
 template <class Scalar>
 void write(const Sequential<Scalar>& net, std::ostream& out) {
   const std::string bytes = detail::serialize::encode_sequential(net);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  if (!out) throw std::ios_base::failure("deepnet::write: the stream failed while writing");
+  detail::write_bytes(out, bytes, "deepnet::write");
 }
 
 /// Saves a Sequential of built-in modules (Dense, the activations, BatchNorm, Dropout) to a

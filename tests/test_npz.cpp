@@ -963,3 +963,17 @@ TEST_CASE("NumPy reads what save_npz writes, and load_npz reads what np.savez wr
     cross_check_with_numpy(python, example_net<float>(true));
   }
 }
+
+TEST_CASE("load_npz: a parameter that lost its shape is a ShapeError, and nothing changes",
+          "[npz][load][errors]") {
+  TempDir dir;
+  const std::string path = dir / "weights.npz";
+  deepnet::save_npz(DeepNet<double>({4, 5, 3, 1}), path);
+  DeepNet<double> net({4, 5, 3, 1});
+  net.layer(1).W().setConstant(0.5);
+  net.layer(2).W().resize(5, 3);
+  REQUIRE_THROWS_AS(deepnet::load_npz(net, path), ShapeError);
+  REQUIRE_THROWS_WITH(deepnet::load_npz(net, path),
+                      "load_npz: layer 2: W is 5x3, expected 3x5 (n[2] x n[1])");
+  CHECK((net.layer(1).W().array() == 0.5).all());
+}

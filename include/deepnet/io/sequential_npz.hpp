@@ -6,7 +6,8 @@
 ///   deepnet::load_npz(net, "weights.npz");     // into a network of the same chain
 /// \endcode
 /// Both are loops over the parameter registry, so modules of the program's are written and
-/// read like the built-in ones. The ZIP container and the `.npy` codec are io/npz.hpp's.
+/// read like the built-in ones. The ZIP container is io/zip.hpp's, the `.npy` codec io/npy.hpp's,
+/// the array loop (`write_archive`, `read_array`) io/npz.hpp's, shared with DeepNet's archives.
 #ifndef DEEPNET_IO_SEQUENTIAL_NPZ_HPP
 #define DEEPNET_IO_SEQUENTIAL_NPZ_HPP
 
@@ -53,12 +54,10 @@ inline bool is_registry_key(const std::string& key) {
 ///         naming the path and the OS error if the file cannot be written
 template <class Scalar>
 void save_npz(Sequential<Scalar>& net, const std::string& path) {
-  std::string archive;  // built whole before the disk is touched
-  detail::npz::ArchiveWriter zip(archive, path);
-  for (const NamedTensor<Scalar>& tensor : net.parameters())
-    zip.add(tensor.name + ".npy", detail::npz::npy_of(tensor.value));
-  zip.finish();
-  detail::write_file_atomically(path, archive, "deepnet::save_npz");
+  detail::npz::write_archive(path, [&net](auto&& add) {
+    for (const NamedTensor<Scalar>& tensor : net.parameters())
+      add(tensor.name, tensor.value);
+  });
 }
 
 /// Reads every tensor of the registry of `net` from the `.npz` archive `path` (written by
@@ -76,15 +75,11 @@ void load_npz(Sequential<Scalar>& net, const std::string& path) {
   npz::ArchiveReader archive(path);
   std::vector<NamedTensor<Scalar>> tensors = net.parameters();
 
-  std::map<std::string, const npz::ZipEntry*> entries;
+  std::vector<std::string> names;
+  const std::map<std::string, const npz::ZipEntry*> entries = npz::entries_by_key(archive, names);
   std::string keys;
-  for (const npz::ZipEntry& entry : archive.entries()) {
-    if (entry.name.size() > 4 && entry.name.compare(entry.name.size() - 4, 4, ".npy") == 0) {
-      const std::string key = entry.name.substr(0, entry.name.size() - 4);
-      entries[key] = &entry;
-      keys += (keys.empty() ? "" : ", ") + key;
-    }
-  }
+  for (const std::string& key : names)
+    keys += (keys.empty() ? "" : ", ") + key;
   for (const NamedTensor<Scalar>& tensor : tensors) {
     if (entries.count(tensor.name) == 0) {
       npz::fail(path, tensor.name + ".npy", -1,
@@ -111,70 +106,26 @@ void load_npz(Sequential<Scalar>& net, const std::string& path) {
   std::vector<Matrix<Scalar>> values;
   values.reserve(tensors.size());
   for (const NamedTensor<Scalar>& tensor : tensors) {
-    const npz::ZipEntry& entry = *entries[tensor.name];
-    std::uint64_t offset = 0;
-    const std::string bytes = archive.read(entry, offset);
-    const npz::NpyArray array = npz::parse_npy_header(bytes, path, entry.name, offset);
-    std::size_t item = 0;
-    if (array.descr == "<f8") {
-      item = 8;
-    } else if (array.descr == "<f4") {
-      item = 4;
-    } else {
-      npz::fail(path, entry.name, npz::at(offset),
-                tensor.name + " has dtype '" + array.descr +
-                    "'; deepnet reads float64 ('<f8') and float32 ('<f4') arrays");
-    }
-    const Index rows = tensor.value.rows(), cols = tensor.value.cols();
-    const std::vector<std::uint64_t>& shape = array.shape;
-    const bool fits =
-        (shape.size() == 2 && shape[0] == static_cast<std::uint64_t>(rows) &&
-         shape[1] == static_cast<std::uint64_t>(cols)) ||
-        (shape.size() == 1 && cols == 1 && shape[0] == static_cast<std::uint64_t>(rows));
-    if (!fits) {
-      std::string text = "(";
-      for (std::size_t k = 0; k < shape.size(); ++k)
-        text += (k > 0 ? ", " : "") + std::to_string(shape[k]);
-      text += shape.size() == 1 ? ",)" : ")";
+    const npz::ZipEntry& entry = *entries.at(tensor.name);
+    npz::ArrayTarget target;
+    target.key = tensor.name;
+    target.rows = tensor.value.rows();
+    target.cols = tensor.value.cols();
+    target.one_d = true;
+    target.variance = std::string(tensor.symbol) == "running_var";
+    const auto bad_shape = [&](const std::vector<std::uint64_t>& shape, std::uint64_t) {
       const auto size_of = [&](std::size_t k) {
         return k < shape.size()
                    ? static_cast<Index>(std::min<std::uint64_t>(shape[k], std::uint64_t(1) << 62))
                    : Index(1);
       };
-      throw ShapeError(path, tensor.layer, tensor.name, size_of(0), size_of(1), rows, cols,
+      throw ShapeError(path, tensor.layer, tensor.name, size_of(0), size_of(1), target.rows,
+                       target.cols,
                        "the shape module " + std::to_string(tensor.layer) + " (" +
                            net.module(tensor.layer).name() + ") gives it; the array's shape is " +
-                           text);
-    }
-    const std::uint64_t count = static_cast<std::uint64_t>(rows) * static_cast<std::uint64_t>(cols);
-    if (bytes.size() - array.data_start != count * item) {
-      npz::fail(path, entry.name, npz::at(offset + array.data_start),
-                tensor.name + " has " + std::to_string(bytes.size() - array.data_start) +
-                    " bytes of data, but " + std::to_string(count) + " values take " +
-                    std::to_string(count * item) + ": the array is corrupt");
-    }
-    Matrix<Scalar> value(rows, cols);
-    for (Index k = 0; k < rows * cols; ++k) {
-      const std::size_t position = array.data_start + static_cast<std::size_t>(k) * item;
-      const auto* data = reinterpret_cast<const unsigned char*>(bytes.data()) + position;
-      const double stored =
-          item == 8 ? detail::get_f64(data) : static_cast<double>(detail::get_f32(data));
-      const Scalar converted = static_cast<Scalar>(stored);
-      const Index i = array.fortran_order ? k % rows : k / cols;
-      const Index j = array.fortran_order ? k / rows : k % cols;
-      const bool negative_variance =
-          std::string(tensor.symbol) == "running_var" && converted < Scalar(0);
-      if (!std::isfinite(converted) || negative_variance) {
-        npz::fail(path, entry.name, npz::at(offset + position),
-                  tensor.name + "(" + std::to_string(i) + ", " + std::to_string(j) + ") is " +
-                      detail::number_string(stored) +
-                      (negative_variance       ? "; a variance cannot be negative"
-                       : std::isfinite(stored) ? ", too large for float"
-                                               : "; parameters must be finite numbers"));
-      }
-      value(i, j) = converted;
-    }
-    values.push_back(std::move(value));
+                           npz::tuple_string(shape));
+    };
+    values.push_back(npz::read_array<Scalar>(archive, entry, target, bad_shape));
   }
   for (std::size_t k = 0; k < tensors.size(); ++k)
     tensors[k].value = values[k];

@@ -863,3 +863,20 @@ TEST_CASE("save replaces the target atomically and leaves no temporary file", "[
     CHECK(dir.entries() == std::vector<std::string>{"relative.dnet"});
   }
 }
+
+TEST_CASE("write: a parameter that lost its shape is a ShapeError, and nothing is written",
+          "[serialize][errors]") {
+  DeepNet<double> net({4, 5, 3, 1});
+  net.layer(2).W().resize(5, 3);
+  std::ostringstream out;
+  REQUIRE_THROWS_AS(deepnet::write(net, out), deepnet::ShapeError);
+  REQUIRE_THROWS_WITH(deepnet::write(net, out),
+                      "deepnet::write: layer 2: W is 5x3, expected 3x5 (n[2] x n[1])");
+  CHECK(out.str().empty());
+  net = DeepNet<double>({4, 5, 3, 1});
+  net.set_batch_norm(1);
+  net.layer(1).batch_norm().running_var().resize(4);
+  REQUIRE_THROWS_WITH(deepnet::write(net, out),
+                      "deepnet::write: layer 1: running_var is 4x1, expected 5x1 (n[1] x 1)");
+  CHECK(out.str().empty());
+}

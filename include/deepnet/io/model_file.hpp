@@ -22,37 +22,34 @@
 /// network is built, and every problem is a FormatError (errors.hpp) naming the file, the field
 /// and the byte offset, e.g.
 /// `model.dnet: byte 8: unsupported format version 7 (this build reads versions 1 to 3)`.
+///
+/// The format is in parts: io/model_reader.hpp reads bytes with offsets and a CRC,
+/// io/model_header.hpp is the header, io/model_tensors.hpp the parameter block (a loop over the
+/// parameter registry), io/model_metadata.hpp the metadata of version 3, io/checkpoint.hpp the
+/// training state of version 2; this file puts them together for `save`, `load`, `write` and
+/// `read`.
 #ifndef DEEPNET_IO_MODEL_FILE_HPP
 #define DEEPNET_IO_MODEL_FILE_HPP
 
 #include "../config.hpp"
-#include "../core/activation.hpp"
 #include "../core/layer.hpp"
-#include "../core/loss.hpp"
 #include "../detail/atomic_file.hpp"
 #include "../detail/bytes.hpp"
 #include "../detail/crc32.hpp"
-#include "../detail/option.hpp"
 #include "../errors.hpp"
+#include "model_header.hpp"
 #include "model_metadata.hpp"
+#include "model_reader.hpp"
+#include "model_tensors.hpp"
 
-#include <algorithm>
-#include <array>
 #include <cerrno>
-#include <cmath>
-#include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstring>
 #include <fstream>
 #include <istream>
-#include <limits>
 #include <optional>
 #include <ostream>
-#include <stdexcept>
 #include <string>
 #include <system_error>
-#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -62,548 +59,8 @@ template <class Scalar>
 class DeepNet;  // core/deep_net.hpp, included at the end (it includes this file through the
                 // trainer, which saves checkpoints: io/checkpoint.hpp)
 
-/// The newest version of the file format this build reads and writes. A file is written in
-/// the oldest version that holds what it carries: a model alone in version 1 (which every
-/// build reads), a checkpoint (a model with its training state) in version 2, a model with
-/// metadata (class names, standardisation: ModelMetadata) in version 3.
-inline constexpr std::uint32_t file_format_version = 3;
-
-/// The 8 bytes every model file starts with: "DEEPNET" and a zero byte.
-inline constexpr std::array<unsigned char, 8> file_magic = {'D', 'E', 'E', 'P',
-                                                            'N', 'E', 'T', '\0'};
-
-/// Limits a file may not exceed; a header beyond them is rejected before any allocation.
-struct FileLimits {
-  /// The most layers L a file may declare.
-  static constexpr std::uint64_t max_layers = 1000;
-  /// The most units n[l] (or inputs n[0]) a file may declare for one layer.
-  static constexpr std::uint64_t max_units = 0xFFFFFFFFu;
-  /// The most bytes of parameters a file may declare (2^62).
-  static constexpr std::uint64_t max_parameter_bytes = std::uint64_t(1) << 62;
-};
-
-/// Settings of `load` and `read`.
-class LoadOptions {
-  /// Accept a file whose parameters have the other scalar type (float32 for a DeepNet<double>,
-  /// float64 for a DeepNet<float>) and convert them; without it such a file is rejected.
-  /// float32 to float64 is exact; float64 to float32 rounds, and a value beyond the range of
-  /// float is a FormatError.
-  DEEPNET_OPTION(LoadOptions, bool, convert_scalar, false)
-  /// The largest model, in bytes of the file, that `load` and `read` accept: 2 GiB by default
-  /// (268 million double parameters). A file that declares more is refused before anything is
-  /// allocated for it; from a stream of unknown size, at most this many bytes are buffered.
-  DEEPNET_OPTION(LoadOptions, std::uint64_t, max_bytes, std::uint64_t(2) << 30)
-};
-
 namespace detail {
 namespace serialize {
-
-/// Codes of the scalar_type field.
-enum class FileScalar : std::uint32_t { Float32 = 1, Float64 = 2 };
-
-template <class Scalar>
-constexpr FileScalar file_scalar_of() {
-  static_assert(std::is_same<Scalar, float>::value || std::is_same<Scalar, double>::value,
-                "model files hold float or double parameters");
-  return std::is_same<Scalar, float>::value ? FileScalar::Float32 : FileScalar::Float64;
-}
-
-inline const char* scalar_name(FileScalar code) {
-  return code == FileScalar::Float32 ? "float32" : "float64";
-}
-inline std::size_t scalar_size(FileScalar code) {
-  return code == FileScalar::Float32 ? 4 : 8;
-}
-
-// The codes of version 1. They are fixed by the format, not by the order of the enums.
-inline std::uint8_t activation_code(Activation g) {
-  switch (g) {
-    case Activation::Identity:
-      return 0;
-    case Activation::Sigmoid:
-      return 1;
-    case Activation::Tanh:
-      return 2;
-    case Activation::ReLU:
-      return 3;
-    case Activation::LeakyReLU:
-      return 4;
-    case Activation::Softmax:
-      return 5;
-  }
-  throw ConfigError("deepnet::write: unknown activation " + to_string(g));
-}
-
-inline std::optional<Activation> activation_of_code(std::uint8_t code) {
-  switch (code) {
-    case 0:
-      return Activation::Identity;
-    case 1:
-      return Activation::Sigmoid;
-    case 2:
-      return Activation::Tanh;
-    case 3:
-      return Activation::ReLU;
-    case 4:
-      return Activation::LeakyReLU;
-    case 5:
-      return Activation::Softmax;
-    default:
-      return std::nullopt;
-  }
-}
-
-inline std::uint8_t loss_code(Loss loss) {
-  switch (loss) {
-    case Loss::BinaryCrossEntropy:
-      return 0;
-    case Loss::CategoricalCrossEntropy:
-      return 1;
-    case Loss::MeanSquaredError:
-      return 2;
-  }
-  throw ConfigError("deepnet::write: unknown loss " + to_string(loss));
-}
-
-inline std::optional<Loss> loss_of_code(std::uint8_t code) {
-  switch (code) {
-    case 0:
-      return Loss::BinaryCrossEntropy;
-    case 1:
-      return Loss::CategoricalCrossEntropy;
-    case 2:
-      return Loss::MeanSquaredError;
-    default:
-      return std::nullopt;
-  }
-}
-
-/// The smallest training state (docs/file_format.md): the fixed fields and no tensors.
-inline constexpr std::uint64_t min_state_bytes =
-    8 + 8 + 1 + 4 * 8 + 8 + 2 * (4 * 8 + 1 + 8) + 8 + 8;
-
-/// Bit 0 of a layer's flags: batch normalisation. The other bits must be zero in version 1.
-inline constexpr std::uint8_t flag_batch_norm = 0x01;
-
-// The little-endian encoding (put_le, put_f64, put_scalar, get_le, ...) is detail/bytes.hpp.
-
-inline double get_scalar(const unsigned char* bytes, FileScalar code) {
-  if (code == FileScalar::Float32) return static_cast<double>(get_f32(bytes));  // exact
-  return get_f64(bytes);
-}
-
-inline std::string hex32(std::uint32_t value) {
-  char text[11];
-  std::snprintf(text, sizeof text, "0x%08X", static_cast<unsigned>(value));
-  return text;
-}
-
-// "DEEPNEX\x00": bytes as C would write them, for the wrong-magic message.
-inline std::string escaped(const unsigned char* bytes, std::size_t size) {
-  std::string text;
-  for (std::size_t i = 0; i < size; ++i) {
-    const unsigned char c = bytes[i];
-    if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') {
-      text.push_back(static_cast<char>(c));
-    } else {
-      char code[5];
-      std::snprintf(code, sizeof code, "\\x%02X", static_cast<unsigned>(c));
-      text += code;
-    }
-  }
-  return text;
-}
-
-// a * b and a + b on sizes, or nothing when the result would exceed `limit`.
-inline std::optional<std::uint64_t> checked_mul(std::uint64_t a, std::uint64_t b,
-                                                std::uint64_t limit) {
-  if (a != 0 && b > limit / a) return std::nullopt;
-  return a * b;
-}
-inline std::optional<std::uint64_t> checked_add(std::uint64_t a, std::uint64_t b,
-                                                std::uint64_t limit) {
-  if (a > limit || b > limit - a) return std::nullopt;
-  return a + b;
-}
-
-/// The header of a model file.
-struct FileHeader {
-  std::uint32_t version = 1;
-  FileScalar scalar = FileScalar::Float64;
-  std::vector<std::uint64_t> dims;  // n[0], ..., n[L]
-  std::vector<Activation> activations;
-  Loss loss = Loss::BinaryCrossEntropy;
-  std::vector<bool> batch_norm;
-  std::vector<double> keep_prob;
-  double l2 = 0.0;
-  std::uint64_t state_bytes = 0;     // version 2: the size of the training state
-  std::uint64_t metadata_bytes = 0;  // version 3: the size of the metadata block
-};
-
-/// Bytes of the header for L layers: 8 magic + 4 version + 4 scalar + 8 count + 8 (L+1) dims
-/// + L activations + 1 loss + 9 L (flags, keep_prob) + 8 l2; version 2 adds 8 (state_bytes),
-/// version 3 8 (metadata_bytes).
-inline std::uint64_t header_size(std::uint64_t layers, std::uint32_t version = 1) {
-  return 41 + 18 * layers + (version >= 2 ? 8 : 0);
-}
-
-/// One matrix of the parameter block.
-struct Segment {
-  std::string field;    // "W[2]", "running_var[1]", ...
-  std::uint64_t start;  // byte offset of its first value
-  std::uint64_t rows, cols;
-  std::uint64_t bytes() const { return rows * cols * value_size; }
-  std::uint64_t value_size;
-};
-
-/// Where every matrix lies, and where the checksum lies, or nothing when the parameters
-/// would exceed FileLimits::max_parameter_bytes.
-struct Layout {
-  std::vector<Segment> segments;
-  std::uint64_t checksum_offset = 0;  // = the end of the parameters
-  std::uint64_t total = 0;            // the size of the whole model, checksum included
-};
-
-inline std::optional<Layout> layout_of(const FileHeader& header) {
-  const std::uint64_t limit = FileLimits::max_parameter_bytes;
-  const std::uint64_t size = scalar_size(header.scalar);
-  const std::uint64_t layers = header.dims.size() - 1;
-  const std::uint64_t start = header_size(layers, header.version);
-  Layout layout;
-  std::uint64_t bytes = 0;  // of parameters so far
-  const auto add = [&](const std::string& name, std::uint64_t l, std::uint64_t rows,
-                       std::uint64_t cols) {
-    const auto count = checked_mul(rows, cols, limit);
-    const auto length = count ? checked_mul(*count, size, limit) : std::nullopt;
-    const auto sum = length ? checked_add(bytes, *length, limit) : std::nullopt;
-    if (!sum) return false;
-    layout.segments.push_back(
-        Segment{name + "[" + std::to_string(l) + "]", start + bytes, rows, cols, size});
-    bytes = *sum;
-    return true;
-  };
-  for (std::uint64_t l = 1; l <= layers; ++l) {
-    const std::uint64_t units = header.dims[l];
-    bool ok = add("W", l, units, header.dims[l - 1]) && add("b", l, units, 1);
-    if (header.batch_norm[l - 1]) {
-      ok = ok && add("gamma", l, units, 1) && add("beta", l, units, 1) &&
-           add("running_mean", l, units, 1) && add("running_var", l, units, 1);
-    }
-    if (!ok) return std::nullopt;
-  }
-  if (header.state_bytes > 0) {  // version 2: the training state, after the parameters
-    const auto sum = checked_add(bytes, header.state_bytes, limit);
-    if (!sum) return std::nullopt;
-    layout.segments.push_back(Segment{"training_state", start + bytes, header.state_bytes, 1, 1});
-    bytes = *sum;
-  }
-  if (header.metadata_bytes > 0) {  // version 3: the metadata, after the parameters
-    const auto sum = checked_add(bytes, header.metadata_bytes, limit);
-    if (!sum) return std::nullopt;
-    layout.segments.push_back(Segment{"metadata", start + bytes, header.metadata_bytes, 1, 1});
-    bytes = *sum;
-  }
-  layout.checksum_offset = start + bytes;
-  layout.total = start + bytes + 4;
-  return layout;
-}
-
-/// Reads the model from a stream, keeping the offset and a running CRC-32, and turns every
-/// problem into a FormatError.
-class ModelReader {
- public:
-  ModelReader(std::istream& in, std::string name, const char* noun)
-      : m_in(in), m_name(std::move(name)), m_noun(noun) {}
-
-  /// Throws the FormatError `<name>: byte <offset>: <problem>`.
-  /// \param offset  the byte offset of the field at fault, from the start of the model
-  /// \param field   the field, as docs/file_format.md names it: "magic", "version",
-  ///                "scalar_type", "dims_count", "layer_dims[1]" (or "layer_dims" for the
-  ///                sizes together), "activation[2]", "loss", "flags[1]", "keep_prob[1]",
-  ///                "l2", "W[1]", "b[1]", "gamma[1]", "beta[1]", "running_mean[1]",
-  ///                "running_var[1]", "parameters" (a read error), "checksum" or "end"
-  /// \param problem what is wrong, for the message
-  [[noreturn]] void fail(std::uint64_t offset, const std::string& field,
-                         const std::string& problem) const {
-    throw FormatError(m_name + ": byte " + std::to_string(offset) + ": " + problem, m_name,
-                      static_cast<std::int64_t>(offset), field);
-  }
-
-  std::uint64_t offset() const noexcept { return m_offset; }
-  std::uint32_t crc() const noexcept { return m_crc; }
-  /// The file's name in messages.
-  const std::string& name() const noexcept { return m_name; }
-  /// Where the bytes this reader reads next sit in the model: for a reader over a section of
-  /// the model read ahead into memory, so that its messages name the model's byte offsets.
-  void set_offset(std::uint64_t offset) noexcept { m_offset = offset; }
-
-  /// Reads up to n bytes; returns how many arrived (fewer only at the end of the input).
-  std::size_t read_some(unsigned char* buffer, std::size_t n, const std::string& field) {
-    std::size_t got = 0;
-    while (got < n && m_in) {
-      const std::size_t chunk = std::min<std::size_t>(n - got, std::size_t(1) << 20);
-      m_in.read(reinterpret_cast<char*>(buffer + got), static_cast<std::streamsize>(chunk));
-      got += static_cast<std::size_t>(m_in.gcount());
-    }
-    if (got < n && m_in.bad()) {
-      fail(m_offset + got, field,
-           std::string("read error in ") + field + " (the " + m_noun + " cannot be read)");
-    }
-    m_crc = crc32(buffer, got, m_crc);
-    m_offset += got;
-    return got;
-  }
-
-  /// Reads exactly n bytes of a field that starts at the current offset.
-  void read_exact(unsigned char* buffer, std::size_t n, const std::string& field) {
-    const std::uint64_t start = m_offset;
-    const std::size_t got = read_some(buffer, n, field);
-    if (got < n) truncated(start, field, start + n, start + got);
-  }
-
-  /// The input ended at `end` inside `field`, which spans [start, field_end).
-  [[noreturn]] void truncated(std::uint64_t start, const std::string& field,
-                              std::uint64_t field_end, std::uint64_t end) const {
-    fail(start, field,
-         "unexpected end of " + std::string(m_noun) + " in " + field + ": it takes bytes " +
-             std::to_string(start) + ".." + std::to_string(field_end - 1) + ", and the " + m_noun +
-             " ends after " + std::to_string(end) + " bytes (truncated " + m_noun + ")");
-  }
-
-  std::uint8_t u8(const std::string& field) {
-    unsigned char byte = 0;
-    read_exact(&byte, 1, field);
-    return byte;
-  }
-  std::uint32_t u32(const std::string& field) {
-    unsigned char bytes[4];
-    read_exact(bytes, 4, field);
-    return static_cast<std::uint32_t>(get_le(bytes, 4));
-  }
-  std::uint64_t u64(const std::string& field) {
-    unsigned char bytes[8];
-    read_exact(bytes, 8, field);
-    return get_le(bytes, 8);
-  }
-  double f64(const std::string& field) {
-    unsigned char bytes[8];
-    read_exact(bytes, 8, field);
-    return get_f64(bytes);
-  }
-
- private:
-  std::istream& m_in;
-  std::string m_name;
-  const char* m_noun;
-  std::uint64_t m_offset = 0;
-  std::uint32_t m_crc = 0;  // CRC-32 of the bytes so far
-};
-
-inline std::string layer_field(const char* name, std::uint64_t l) {
-  return std::string(name) + "[" + std::to_string(l) + "]";
-}
-
-/// Reads and checks the header, field by field.
-template <class Scalar>
-FileHeader read_header(ModelReader& reader, const LoadOptions& options) {
-  FileHeader header;
-
-  unsigned char magic[8] = {};
-  const std::size_t got = reader.read_some(magic, 8, "magic");
-  if (std::memcmp(magic, file_magic.data(), got) != 0) {
-    reader.fail(0, "magic",
-                "not a deepnet model file: it starts with \"" + escaped(magic, got) +
-                    "\", a model starts with the magic bytes \"" +
-                    escaped(file_magic.data(), file_magic.size()) + "\"");
-  }
-  if (got < 8) reader.truncated(0, "magic", 8, got);
-
-  std::uint64_t at = reader.offset();
-  const std::uint32_t version = reader.u32("version");
-  if (version == 4) {  // io/sequential_file.hpp: another kind of network
-    reader.fail(at, "version",
-                "format version 4 holds a Sequential network, not a DeepNet: read it with "
-                "deepnet::load_sequential<Scalar>");
-  }
-  if (version < 1 || version > file_format_version) {
-    reader.fail(at, "version",
-                "unsupported format version " + std::to_string(version) +
-                    " (this build reads versions 1 to " + std::to_string(file_format_version) +
-                    ")");
-  }
-  header.version = version;
-
-  at = reader.offset();
-  const std::uint32_t scalar = reader.u32("scalar_type");
-  if (scalar != static_cast<std::uint32_t>(FileScalar::Float32) &&
-      scalar != static_cast<std::uint32_t>(FileScalar::Float64)) {
-    reader.fail(
-        at, "scalar_type",
-        "unknown scalar_type code " + std::to_string(scalar) + " (1 is float32, 2 is float64)");
-  }
-  header.scalar = static_cast<FileScalar>(scalar);
-  const FileScalar wanted = file_scalar_of<Scalar>();
-  if (header.scalar != wanted && !options.convert_scalar()) {
-    reader.fail(at, "scalar_type",
-                std::string("scalar_type: the model holds ") + scalar_name(header.scalar) +
-                    " parameters and " + scalar_name(wanted) +
-                    " was asked for; load with LoadOptions().convert_scalar(true) to convert "
-                    "them");
-  }
-
-  at = reader.offset();
-  const std::uint64_t count = reader.u64("dims_count");
-  if (count < 2 || count > FileLimits::max_layers + 1) {
-    reader.fail(at, "dims_count",
-                "dims_count: layer_dims holds " + std::to_string(count) +
-                    " sizes; a model has 2 to " + std::to_string(FileLimits::max_layers + 1) +
-                    " (L = 1 to " + std::to_string(FileLimits::max_layers) + " layers)");
-  }
-  const std::uint64_t layers = count - 1;
-  header.dims.reserve(static_cast<std::size_t>(count));
-  for (std::uint64_t l = 0; l < count; ++l) {
-    at = reader.offset();
-    const std::string field = layer_field("layer_dims", l);
-    const std::uint64_t n = reader.u64(field);
-    if (n < 1 || n > FileLimits::max_units) {
-      reader.fail(at, field,
-                  field + " = n[" + std::to_string(l) + "] is " + std::to_string(n) +
-                      "; a layer has 1 to " + std::to_string(FileLimits::max_units) + " units");
-    }
-    header.dims.push_back(n);
-  }
-
-  for (std::uint64_t l = 1; l <= layers; ++l) {
-    at = reader.offset();
-    const std::string field = layer_field("activation", l);
-    const std::uint8_t code = reader.u8(field);
-    const std::optional<Activation> g = activation_of_code(code);
-    if (!g) {
-      reader.fail(at, field,
-                  field + " (g[" + std::to_string(l) + "]): unknown activation code " +
-                      std::to_string(code) +
-                      " (0 Identity, 1 Sigmoid, 2 Tanh, 3 ReLU, 4 LeakyReLU, 5 Softmax)");
-    }
-    if (*g == Activation::Softmax && l < layers) {
-      reader.fail(at, field,
-                  field + " (g[" + std::to_string(l) + "]) is Softmax, which is for the output " +
-                      "layer only, and layer " + std::to_string(l) + " is a hidden layer");
-    }
-    header.activations.push_back(*g);
-  }
-
-  at = reader.offset();
-  const std::uint8_t code = reader.u8("loss");
-  const std::optional<Loss> loss = loss_of_code(code);
-  if (!loss) {
-    reader.fail(at, "loss",
-                "unknown loss code " + std::to_string(code) +
-                    " (0 BinaryCrossEntropy, 1 CategoricalCrossEntropy, 2 MeanSquaredError)");
-  }
-  try {
-    require_compatible(header.activations.back(), *loss);
-  } catch (const ConfigError& e) {
-    reader.fail(at, "loss", std::string("loss: ") + e.what());
-  }
-  header.loss = *loss;
-
-  for (std::uint64_t l = 1; l <= layers; ++l) {
-    at = reader.offset();
-    std::string field = layer_field("flags", l);
-    const std::uint8_t flags = reader.u8(field);
-    if ((flags & ~flag_batch_norm) != 0) {
-      char bits[8];
-      std::snprintf(bits, sizeof bits, "0x%02X", static_cast<unsigned>(flags & ~flag_batch_norm));
-      reader.fail(at, field,
-                  field + ": unknown flag bits " + bits +
-                      " (versions 1 to 3 define bit 0 only, batch normalisation)");
-    }
-    header.batch_norm.push_back((flags & flag_batch_norm) != 0);
-
-    at = reader.offset();
-    field = layer_field("keep_prob", l);
-    const double keep_prob = reader.f64(field);
-    if (!(keep_prob > 0.0 && keep_prob <= 1.0)) {
-      reader.fail(at, field, field + " must be in (0, 1], got " + number_string(keep_prob));
-    }
-    if (l == layers && keep_prob != 1.0) {
-      reader.fail(at, field,
-                  field + " is " + number_string(keep_prob) + ", but layer " + std::to_string(l) +
-                      " is the output layer; dropout is for hidden layers only, so it must be 1");
-    }
-    header.keep_prob.push_back(keep_prob);
-  }
-
-  at = reader.offset();
-  header.l2 = reader.f64("l2");
-  if (!(header.l2 >= 0.0) || !std::isfinite(header.l2)) {
-    reader.fail(at, "l2",
-                "l2: lambda must be 0 or more and finite, got " + number_string(header.l2));
-  }
-  // The size of the block that follows the parameters: the metadata (version 3) or the
-  // training state (version 2).
-  const auto block_bytes = [&reader](const char* field, std::uint32_t in_version,
-                                     std::uint64_t minimum, const char* what) {
-    const std::uint64_t start = reader.offset();
-    const std::uint64_t bytes = reader.u64(field);
-    if (bytes < minimum || bytes > FileLimits::max_parameter_bytes) {
-      reader.fail(start, field,
-                  std::string(field) + ": a version " + std::to_string(in_version) +
-                      " file holds " + what + " of " + std::to_string(minimum) + " to " +
-                      std::to_string(FileLimits::max_parameter_bytes) + " bytes, this one says " +
-                      std::to_string(bytes));
-    }
-    return bytes;
-  };
-  if (version == 3) {
-    header.metadata_bytes =
-        block_bytes("metadata_bytes", 3, min_metadata_bytes, "a metadata block");
-  }
-  if (version == 2) {
-    header.state_bytes = block_bytes("state_bytes", 2, min_state_bytes, "a training state");
-  }
-  return header;
-}
-
-/// The field whose bytes contain `offset`, and where it starts (the parameters, then the
-/// checksum).
-inline std::pair<std::string, std::uint64_t> field_at(const Layout& layout, std::uint64_t offset,
-                                                      std::uint64_t* end) {
-  for (const Segment& segment : layout.segments) {
-    if (segment.bytes() > 0 && offset < segment.start + segment.bytes()) {
-      *end = segment.start + segment.bytes();
-      return {segment.field, segment.start};
-    }
-  }
-  *end = layout.total;
-  return {"checksum", layout.checksum_offset};
-}
-
-template <class Matrixish>
-void require_value(const ModelReader& reader, const Segment& segment, std::uint64_t i,
-                   std::uint64_t j, double value, Matrixish&& target, FileScalar file_scalar) {
-  using Scalar = std::decay_t<decltype(target(0, 0))>;
-  const std::uint64_t offset = segment.start + (i * segment.cols + j) * segment.value_size;
-  const std::string where =
-      segment.field + "(" + std::to_string(i) +
-      (segment.cols == 1 && segment.field[0] != 'W' ? std::string() : ", " + std::to_string(j)) +
-      ")";
-  if (!std::isfinite(value)) {
-    reader.fail(offset, segment.field,
-                where + " is " + number_string(value) + "; parameters must be finite numbers");
-  }
-  if (segment.field.compare(0, 11, "running_var") == 0 && value < 0.0) {
-    reader.fail(offset, segment.field,
-                where + " is " + number_string(value) + "; a variance cannot be negative");
-  }
-  if (std::fabs(value) > static_cast<double>(std::numeric_limits<Scalar>::max())) {
-    reader.fail(offset, segment.field,
-                where + " is " + number_string(value) + ", beyond the range of " +
-                    scalar_name(file_scalar_of<Scalar>()) + " (converting from " +
-                    scalar_name(file_scalar) + ")");
-  }
-  target(static_cast<Index>(i), static_cast<Index>(j)) = static_cast<Scalar>(value);
-}
 
 /// The training state of a version 2 file, as read (io/checkpoint.hpp decodes it).
 struct StateBlock {
@@ -726,30 +183,7 @@ DeepNet<Scalar> read_model(std::istream& in, const LoadOptions& options, const s
   }
   DeepNet<Scalar>& net = *built;
 
-  std::size_t next = 0;  // index into layout.segments
-  for (std::uint64_t l = 1; l <= layers; ++l) {
-    Layer<Scalar>& current = net.layer(static_cast<Index>(l));
-    const auto fill = [&](auto&& target) {
-      const Segment& segment = layout.segments[next++];
-      const unsigned char* data = bytes.data() + (segment.start - parameters_start);
-      for (std::uint64_t i = 0; i < segment.rows; ++i) {
-        for (std::uint64_t j = 0; j < segment.cols; ++j) {
-          const double value = get_scalar(data, header.scalar);
-          data += segment.value_size;
-          require_value(reader, segment, i, j, value, target, header.scalar);
-        }
-      }
-    };
-    fill(current.W());
-    fill(current.b());
-    if (header.batch_norm[l - 1]) {
-      BatchNorm<Scalar>& norm = current.batch_norm();
-      fill(norm.gamma());
-      fill(norm.beta());
-      fill(norm.running_mean());
-      fill(norm.running_var());
-    }
-  }
+  fill_tensors(net, layout, bytes.data(), parameters_start, header.scalar, reader);
   if (state != nullptr) {
     state->bytes.clear();
     state->scalar = header.scalar;
@@ -771,27 +205,6 @@ DeepNet<Scalar> read_model(std::istream& in, const LoadOptions& options, const s
   return std::move(net);
 }
 
-// Bytes from the current position to the end of a seekable stream; nothing for a pipe.
-inline std::optional<std::uint64_t> remaining_bytes(std::istream& in) {
-  if (!in) return std::nullopt;
-  const std::istream::pos_type start = in.tellg();
-  if (start == std::istream::pos_type(-1)) {
-    in.clear();
-    return std::nullopt;
-  }
-  in.seekg(0, std::ios::end);
-  const std::istream::pos_type end = in.tellg();
-  in.clear();
-  in.seekg(start);
-  if (!in || end == std::istream::pos_type(-1) || end < start) {
-    in.clear();
-    return std::nullopt;
-  }
-  return static_cast<std::uint64_t>(end - start);
-}
-
-/// Throws NumericalError or ConfigError when the network cannot be written as a file that
-/// `read` accepts.
 template <class Scalar>
 void check_writable(const DeepNet<Scalar>& net) {
   const Index layers = net.L();
@@ -811,27 +224,7 @@ void check_writable(const DeepNet<Scalar>& net) {
     throw ConfigError("deepnet::write: layer " + std::to_string(layers) +
                       " is the output layer; dropout is for hidden layers only");
   }
-  const auto require = [](bool ok, Index l, const char* symbol, const char* why) {
-    if (!ok) {
-      throw NumericalError("deepnet::write: layer " + std::to_string(l) + ": " + symbol +
-                               " holds " + why + "; such a model cannot be saved",
-                           l, symbol);
-    }
-  };
-  for (Index l = 1; l <= layers; ++l) {
-    const Layer<Scalar>& current = net.layer(l);
-    require(all_finite(current.W()), l, "W", "NaN or infinity");
-    require(all_finite(current.b()), l, "b", "NaN or infinity");
-    if (current.has_batch_norm()) {
-      const BatchNorm<Scalar>& norm = current.batch_norm();
-      require(all_finite(norm.gamma()), l, "gamma", "NaN or infinity");
-      require(all_finite(norm.beta()), l, "beta", "NaN or infinity");
-      require(all_finite(norm.running_mean()), l, "running_mean", "NaN or infinity");
-      require(all_finite(norm.running_var()), l, "running_var", "NaN or infinity");
-      require((norm.running_var().array() >= Scalar(0)).all(), l, "running_var",
-              "a negative variance");
-    }
-  }
+  check_tensors(net);  // model_tensors.hpp
 }
 
 /// The whole model file as bytes.
@@ -849,55 +242,28 @@ std::string encode(const DeepNet<Scalar>& net, const std::string* state = nullpt
                    static_cast<std::uint64_t>(net.dims().back()), "deepnet::write");
     block = encode_metadata(*metadata);
   }
-  const Index layers = net.L();
-  std::string out;
-  std::uint64_t parameters = 0;
-  for (Index l = 1; l <= layers; ++l) {
-    const Layer<Scalar>& current = net.layer(l);
-    parameters += static_cast<std::uint64_t>(current.W().size() + current.b().size()) +
-                  (current.has_batch_norm() ? 4 * static_cast<std::uint64_t>(current.units())
-                                            : std::uint64_t(0));
-  }
-  const std::uint32_t version = state != nullptr ? 2 : !block.empty() ? 3 : 1;
-  out.reserve(static_cast<std::size_t>(header_size(static_cast<std::uint64_t>(layers), version) +
-                                       parameters * sizeof(Scalar) +
-                                       (state != nullptr ? state->size() : 0) + block.size() + 4));
-
-  out.append(reinterpret_cast<const char*>(file_magic.data()), file_magic.size());
-  put_le(out, version, 4);
-  put_le(out, static_cast<std::uint32_t>(file_scalar_of<Scalar>()), 4);
-  put_le(out, static_cast<std::uint64_t>(net.dims().size()), 8);
+  FileHeader header;
+  header.version = state != nullptr ? 2 : !block.empty() ? 3 : 1;
+  header.scalar = file_scalar_of<Scalar>();
   for (const Index n : net.dims())
-    put_le(out, static_cast<std::uint64_t>(n), 8);
-  for (Index l = 1; l <= layers; ++l)
-    put_le(out, activation_code(net.layer(l).activation()), 1);
-  put_le(out, loss_code(net.loss()), 1);
-  for (Index l = 1; l <= layers; ++l) {
-    put_le(out, net.layer(l).has_batch_norm() ? flag_batch_norm : std::uint8_t(0), 1);
-    put_f64(out, net.layer(l).keep_prob());
-  }
-  put_f64(out, net.l2());
-  if (state != nullptr) put_le(out, static_cast<std::uint64_t>(state->size()), 8);
-  if (version == 3) put_le(out, static_cast<std::uint64_t>(block.size()), 8);
-
-  const auto put_matrix = [&out](const auto& M) {  // row by row
-    for (Index i = 0; i < M.rows(); ++i) {
-      for (Index j = 0; j < M.cols(); ++j)
-        put_scalar<Scalar>(out, M(i, j));
-    }
-  };
-  for (Index l = 1; l <= layers; ++l) {
+    header.dims.push_back(static_cast<std::uint64_t>(n));
+  for (Index l = 1; l <= net.L(); ++l) {
     const Layer<Scalar>& current = net.layer(l);
-    put_matrix(current.W());
-    put_matrix(current.b());
-    if (current.has_batch_norm()) {
-      const BatchNorm<Scalar>& norm = current.batch_norm();
-      put_matrix(norm.gamma());
-      put_matrix(norm.beta());
-      put_matrix(norm.running_mean());
-      put_matrix(norm.running_var());
-    }
+    header.activations.push_back(current.activation());
+    header.batch_norm.push_back(current.has_batch_norm());
+    header.keep_prob.push_back(current.keep_prob());
   }
+  header.loss = net.loss();
+  header.l2 = net.l2();
+  header.state_bytes = state != nullptr ? state->size() : 0;
+  header.metadata_bytes = block.size();
+
+  std::string out;
+  out.reserve(static_cast<std::size_t>(header_size(header.dims.size() - 1, header.version) +
+                                       block_values(net) * sizeof(Scalar) + header.state_bytes +
+                                       block.size() + 4));
+  put_header(out, header);
+  put_tensors(out, net);
   if (state != nullptr) out += *state;
   out += block;
   put_le(out, crc32(out.data(), out.size()), 4);  // detail/crc32.hpp

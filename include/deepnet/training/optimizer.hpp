@@ -79,23 +79,46 @@ class Optimizer {
 
 namespace detail {
 
+/// A writable run of scalars as an Eigen array: theta, v or s of one tensor or one chunk.
+template <class Scalar>
+using ArraySpan = Eigen::Map<Eigen::Array<Scalar, Eigen::Dynamic, 1>>;
+/// A read-only run of scalars as an Eigen array: g of one tensor or one chunk.
+template <class Scalar>
+using ArrayView = Eigen::Map<const Eigen::Array<Scalar, Eigen::Dynamic, 1>>;
+
 /// Calls `body(theta, g, offset)` over the trained ranges of `p` in chunks of at most 1024
-/// scalars (Eigen arrays of the chunk's values and gradients, and the chunk's offset in the
-/// store): a rule's formulas, written as for one tensor, then run over each chunk while it is
-/// in the first-level cache, so that v, s and theta cost one pass over memory.
+/// scalars (arrays of the chunk's values and gradients, and the chunk's offset in the store):
+/// a rule's formulas run over each chunk while it is in the first-level cache, so that v, s
+/// and theta cost one pass over memory.
 template <class Scalar, class Body>
 void for_each_chunk(const FlatParameters<Scalar>& p, Body&& body) {
-  using Array = Eigen::Map<Eigen::Array<Scalar, Eigen::Dynamic, 1>>;
-  using ConstArray = Eigen::Map<const Eigen::Array<Scalar, Eigen::Dynamic, 1>>;
   constexpr Index chunk = 1024;
   for (Index r = 0; r < p.range_count; ++r) {
     const Index end = p.ranges[r].offset + p.ranges[r].size;
     for (Index offset = p.ranges[r].offset; offset < end; offset += chunk) {
       const Index n = end - offset < chunk ? end - offset : chunk;
-      Array theta(p.values + offset, n);
-      body(theta, ConstArray(p.gradients + offset, n), offset);
+      body(ArraySpan<Scalar>(p.values + offset, n), ArrayView<Scalar>(p.gradients + offset, n),
+           offset);
     }
   }
+}
+
+/// theta as an array (a tensor's storage is contiguous): the per-tensor `update` of a built-in
+/// rule runs the same formula as its one-pass `update_flat`, so that each rule's expression is
+/// compiled once per scalar type, and both give the same bits.
+template <class Scalar>
+ArraySpan<Scalar> array_of(MatrixSpan<Scalar> theta) {
+  return ArraySpan<Scalar>(theta.data(), theta.size());
+}
+/// g as an array.
+template <class Scalar>
+ArrayView<Scalar> array_of(MatrixView<Scalar> g) {
+  return ArrayView<Scalar>(g.data(), g.size());
+}
+/// A state matrix (v or s) as an array.
+template <class Scalar>
+ArraySpan<Scalar> array_of(Matrix<Scalar>& state) {
+  return ArraySpan<Scalar>(state.data(), state.size());
 }
 
 }  // namespace detail
@@ -108,12 +131,19 @@ class GradientDescent : public Optimizer<Scalar> {
   std::string name() const override { return "GradientDescent"; }
   /// theta -= alpha g.
   void update(Index, MatrixSpan<Scalar> theta, MatrixView<Scalar> g, Scalar alpha) override {
-    theta.noalias() -= alpha * g;
+    step(detail::array_of(theta), detail::array_of(g), alpha);
   }
   /// theta -= alpha g over the trained ranges of the store.
   bool update_flat(const FlatParameters<Scalar>& p, Scalar alpha) override {
-    detail::for_each_chunk(p, [&](auto& theta, const auto& g, Index) { theta -= alpha * g; });
+    detail::for_each_chunk(p, [&](detail::ArraySpan<Scalar> theta, detail::ArrayView<Scalar> g,
+                                  Index) { step(theta, g, alpha); });
     return true;
+  }
+
+ private:
+  // The rule, for one tensor or one chunk of the store.
+  static void step(detail::ArraySpan<Scalar> theta, detail::ArrayView<Scalar> g, Scalar alpha) {
+    theta -= alpha * g;
   }
 };
 
@@ -246,18 +276,16 @@ class Momentum : public Optimizer<Scalar> {
   void update(Index k, MatrixSpan<Scalar> theta, MatrixView<Scalar> g, Scalar alpha) override {
     const auto beta = static_cast<Scalar>(m_beta);
     Matrix<Scalar>& v = m_v.at(k, theta.rows(), theta.cols());
-    v = beta * v + (Scalar(1) - beta) * g;
-    theta.noalias() -= alpha * v;
+    step(detail::array_of(theta), detail::array_of(g), detail::array_of(v), beta, alpha);
   }
   /// The same in one pass over the trained ranges of the store.
   bool update_flat(const FlatParameters<Scalar>& p, Scalar alpha) override {
     const auto beta = static_cast<Scalar>(m_beta);
     Scalar* const v_all = m_v.flat(p);
-    detail::for_each_chunk(p, [&](auto& theta, const auto& g, Index offset) {
-      Eigen::Map<Eigen::Array<Scalar, Eigen::Dynamic, 1>> v(v_all + offset, theta.size());
-      v = beta * v + (Scalar(1) - beta) * g;
-      theta -= alpha * v;
-    });
+    detail::for_each_chunk(
+        p, [&](detail::ArraySpan<Scalar> theta, detail::ArrayView<Scalar> g, Index offset) {
+          step(theta, g, detail::ArraySpan<Scalar>(v_all + offset, theta.size()), beta, alpha);
+        });
     return true;
   }
   void reset() override { m_v.clear(); }
@@ -272,6 +300,13 @@ class Momentum : public Optimizer<Scalar> {
   }
 
  private:
+  // The rule, for one tensor or one chunk of the store.
+  static void step(detail::ArraySpan<Scalar> theta, detail::ArrayView<Scalar> g,
+                   detail::ArraySpan<Scalar> v, Scalar beta, Scalar alpha) {
+    v = beta * v + (Scalar(1) - beta) * g;
+    theta -= alpha * v;
+  }
+
   double m_beta;
   detail::StateMatrices<Scalar> m_v;
 };
@@ -292,19 +327,18 @@ class RMSProp : public Optimizer<Scalar> {
     const auto beta = static_cast<Scalar>(m_beta);
     const auto epsilon = static_cast<Scalar>(m_epsilon);
     Matrix<Scalar>& s = m_s.at(k, theta.rows(), theta.cols());
-    s.array() = beta * s.array() + (Scalar(1) - beta) * g.array().square();
-    theta.array() -= alpha * g.array() / (s.array().sqrt() + epsilon);
+    step(detail::array_of(theta), detail::array_of(g), detail::array_of(s), beta, epsilon, alpha);
   }
   /// The same in one pass over the trained ranges of the store.
   bool update_flat(const FlatParameters<Scalar>& p, Scalar alpha) override {
     const auto beta = static_cast<Scalar>(m_beta);
     const auto epsilon = static_cast<Scalar>(m_epsilon);
     Scalar* const s_all = m_s.flat(p);
-    detail::for_each_chunk(p, [&](auto& theta, const auto& g, Index offset) {
-      Eigen::Map<Eigen::Array<Scalar, Eigen::Dynamic, 1>> s(s_all + offset, theta.size());
-      s = beta * s + (Scalar(1) - beta) * g.square();
-      theta -= alpha * g / (s.sqrt() + epsilon);
-    });
+    detail::for_each_chunk(
+        p, [&](detail::ArraySpan<Scalar> theta, detail::ArrayView<Scalar> g, Index offset) {
+          step(theta, g, detail::ArraySpan<Scalar>(s_all + offset, theta.size()), beta, epsilon,
+               alpha);
+        });
     return true;
   }
   void reset() override { m_s.clear(); }
@@ -319,6 +353,13 @@ class RMSProp : public Optimizer<Scalar> {
   }
 
  private:
+  // The rule, for one tensor or one chunk of the store.
+  static void step(detail::ArraySpan<Scalar> theta, detail::ArrayView<Scalar> g,
+                   detail::ArraySpan<Scalar> s, Scalar beta, Scalar epsilon, Scalar alpha) {
+    s = beta * s + (Scalar(1) - beta) * g.square();
+    theta -= alpha * g / (s.sqrt() + epsilon);
+  }
+
   double m_beta, m_epsilon;
   detail::StateMatrices<Scalar> m_s;
 };
@@ -350,10 +391,9 @@ class Adam : public Optimizer<Scalar> {
     const auto correction2 = static_cast<Scalar>(1.0 - std::pow(m_beta2, t));
     Matrix<Scalar>& v = m_v.at(k, theta.rows(), theta.cols());
     Matrix<Scalar>& s = m_s.at(k, theta.rows(), theta.cols());
-    v.array() = beta1 * v.array() + (Scalar(1) - beta1) * g.array();
-    s.array() = beta2 * s.array() + (Scalar(1) - beta2) * g.array().square();
-    theta.array() -=
-        alpha * (v.array() / correction1) / ((s.array() / correction2).sqrt() + epsilon);
+    const Settings settings{beta1, beta2, epsilon, correction1, correction2, alpha};
+    step(detail::array_of(theta), detail::array_of(g), detail::array_of(v), detail::array_of(s),
+         settings);
   }
   /// The same in one pass over the trained ranges of the store: v, s and theta of each chunk
   /// while it is in the first-level cache.
@@ -366,13 +406,12 @@ class Adam : public Optimizer<Scalar> {
     const auto correction2 = static_cast<Scalar>(1.0 - std::pow(m_beta2, t));
     Scalar* const v_all = m_v.flat(p);
     Scalar* const s_all = m_s.flat(p);
-    detail::for_each_chunk(p, [&](auto& theta, const auto& g, Index offset) {
-      Eigen::Map<Eigen::Array<Scalar, Eigen::Dynamic, 1>> v(v_all + offset, theta.size());
-      Eigen::Map<Eigen::Array<Scalar, Eigen::Dynamic, 1>> s(s_all + offset, theta.size());
-      v = beta1 * v + (Scalar(1) - beta1) * g;
-      s = beta2 * s + (Scalar(1) - beta2) * g.square();
-      theta -= alpha * (v / correction1) / ((s / correction2).sqrt() + epsilon);
-    });
+    const Settings settings{beta1, beta2, epsilon, correction1, correction2, alpha};
+    detail::for_each_chunk(
+        p, [&](detail::ArraySpan<Scalar> theta, detail::ArrayView<Scalar> g, Index offset) {
+          step(theta, g, detail::ArraySpan<Scalar>(v_all + offset, theta.size()),
+               detail::ArraySpan<Scalar>(s_all + offset, theta.size()), settings);
+        });
     return true;
   }
   void reset() override {
@@ -400,6 +439,19 @@ class Adam : public Optimizer<Scalar> {
   void set_steps(Index t) override { m_t = t; }
 
  private:
+  // The constants of one step.
+  struct Settings {
+    Scalar beta1, beta2, epsilon, correction1, correction2, alpha;
+  };
+
+  // The rule, for one tensor or one chunk of the store.
+  static void step(detail::ArraySpan<Scalar> theta, detail::ArrayView<Scalar> g,
+                   detail::ArraySpan<Scalar> v, detail::ArraySpan<Scalar> s, const Settings& c) {
+    v = c.beta1 * v + (Scalar(1) - c.beta1) * g;
+    s = c.beta2 * s + (Scalar(1) - c.beta2) * g.square();
+    theta -= c.alpha * (v / c.correction1) / ((s / c.correction2).sqrt() + c.epsilon);
+  }
+
   double m_beta1, m_beta2, m_epsilon;
   Index m_t = 0;
   detail::StateMatrices<Scalar> m_v, m_s;

@@ -20,6 +20,8 @@ namespace deepnet {
 
 template <class Scalar>
 class DeepNet;
+template <class Scalar, class Model>
+class Trainer;
 
 namespace detail {
 
@@ -53,6 +55,41 @@ struct CheckpointHooks {
     }
   }
 };
+
+/// The trainer's side of checkpoints for one scalar type: what `fit` does with the hooks above
+/// once an epoch is over (take `Trainer::state()` and save it) and once a resumed trainer is
+/// set up (`Trainer::resume`). Behind pointers too, so that a program without checkpoints
+/// compiles neither of those two members.
+template <class Scalar>
+struct TrainerCheckpointIO {
+  /// Saves the trainer's network with its state to its options' checkpoint path.
+  void (*save)(const Trainer<Scalar, DeepNet<Scalar>>& trainer);
+  /// Resumes the trainer from a state read by `CheckpointIO::resume`.
+  void (*resume)(Trainer<Scalar, DeepNet<Scalar>>& trainer, const TrainingState<Scalar>& state);
+};
+
+/// The trainer's checkpoint code for the scalar types that model files hold.
+struct TrainerCheckpointHooks {
+  TrainerCheckpointIO<float> for_float;    ///< for Trainer<float>
+  TrainerCheckpointIO<double> for_double;  ///< for Trainer<double>
+
+  /// The functions for `Scalar` (float or double).
+  template <class Scalar>
+  const TrainerCheckpointIO<Scalar>& get() const noexcept {
+    static_assert(std::is_same<Scalar, float>::value || std::is_same<Scalar, double>::value,
+                  "checkpoints hold float or double parameters");
+    if constexpr (std::is_same<Scalar, float>::value) {
+      return for_float;
+    } else {
+      return for_double;
+    }
+  }
+};
+
+/// The trainer's hooks; defined in training/trainer.hpp, instantiated, like `checkpoint_hooks`,
+/// only by the setters `FitOptions::checkpoint` and `resume_from`.
+template <class Unused = void>
+const TrainerCheckpointHooks* trainer_checkpoint_hooks() noexcept;
 
 /// The hooks; defined in io/checkpoint.hpp. A template, and the setters templates too, so that
 /// it is only instantiated by a call of a setter: a non-template inline function that named it

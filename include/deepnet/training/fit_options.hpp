@@ -7,6 +7,7 @@
 #include "../config.hpp"
 #include "../detail/option.hpp"
 #include "checkpoint_hooks.hpp"
+#include "diagnostics.hpp"
 #include "history.hpp"
 #include "optimizer.hpp"
 #include "progress.hpp"
@@ -81,11 +82,21 @@ class FitOptions {
   DEEPNET_OPTION(FitOptions, double, min_delta, 0.0)
   /// After early stopping, put back the weights of the best epoch.
   DEEPNET_OPTION(FitOptions, bool, restore_best, true)
-  /// Record per-layer statistics (norms of W and dW, mean and spread of A, dead ReLUs) in
-  /// every epoch's record.
-  DEEPNET_OPTION(FitOptions, bool, diagnostics, false)
-
  public:
+  /// Record per-layer statistics (norms of W and dW, mean and spread of A, dead ReLUs) in
+  /// every epoch's record. (A template taking a bool, so that the statistics are only compiled
+  /// in a program that calls it: training/diagnostics.hpp.)
+  template <class Flag, class = std::enable_if_t<std::is_same<Flag, bool>::value>>
+  FitOptions& diagnostics(Flag value) {
+    m_diagnostics = value;
+    m_diagnostics_hooks = detail::diagnostics_hooks<std::void_t<Flag>>();
+    return *this;
+  }
+  /// Whether per-layer statistics are recorded.
+  bool diagnostics() const noexcept { return m_diagnostics; }
+  /// The statistics that `diagnostics` points at (null until it is called).
+  const detail::DiagnosticsHooks* diagnostics_hooks() const noexcept { return m_diagnostics_hooks; }
+
   /// A file to save a checkpoint to after every epoch (io/checkpoint.hpp: the network, the
   /// optimizer's state, the epoch and the generators), atomically; empty: none.
   /// (A template taking anything a std::string is made from, so that the checkpoint code is
@@ -94,6 +105,7 @@ class FitOptions {
   FitOptions& checkpoint(Path&& path) {
     m_checkpoint = std::string(std::forward<Path>(path));
     m_checkpoint_hooks = detail::checkpoint_hooks<std::void_t<Path>>();
+    m_trainer_checkpoint_hooks = detail::trainer_checkpoint_hooks<std::void_t<Path>>();
     return *this;
   }
   /// The file a checkpoint is saved to after every epoch; empty: none.
@@ -108,6 +120,7 @@ class FitOptions {
   FitOptions& resume_from(Path&& path) {
     m_resume_from = std::string(std::forward<Path>(path));
     m_checkpoint_hooks = detail::checkpoint_hooks<std::void_t<Path>>();
+    m_trainer_checkpoint_hooks = detail::trainer_checkpoint_hooks<std::void_t<Path>>();
     return *this;
   }
   /// The checkpoint training starts from; empty: none.
@@ -117,6 +130,10 @@ class FitOptions {
   /// of them is called): the training loop calls them through this pointer, so that only a
   /// program that uses checkpoints compiles the file code (training/checkpoint_hooks.hpp).
   const detail::CheckpointHooks* checkpoint_hooks() const noexcept { return m_checkpoint_hooks; }
+  /// The trainer's side of checkpoints (taking and resuming its state), set with the above.
+  const detail::TrainerCheckpointHooks* trainer_checkpoint_hooks() const noexcept {
+    return m_trainer_checkpoint_hooks;
+  }
 
   /// The course's name for epochs in full-batch gradient descent: sets `epochs`.
   FitOptions& iterations(Index value) { return epochs(value); }
@@ -127,6 +144,9 @@ class FitOptions {
   std::string m_checkpoint;
   std::string m_resume_from;
   const detail::CheckpointHooks* m_checkpoint_hooks = nullptr;
+  bool m_diagnostics = false;
+  const detail::DiagnosticsHooks* m_diagnostics_hooks = nullptr;
+  const detail::TrainerCheckpointHooks* m_trainer_checkpoint_hooks = nullptr;
 };
 
 }  // namespace deepnet

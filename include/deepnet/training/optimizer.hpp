@@ -334,11 +334,10 @@ class RMSProp : public Optimizer<Scalar> {
     const auto beta = static_cast<Scalar>(m_beta);
     const auto epsilon = static_cast<Scalar>(m_epsilon);
     Scalar* const s_all = m_s.flat(p);
-    detail::for_each_chunk(
-        p, [&](detail::ArraySpan<Scalar> theta, detail::ArrayView<Scalar> g, Index offset) {
-          step(theta, g, detail::ArraySpan<Scalar>(s_all + offset, theta.size()), beta, epsilon,
-               alpha);
-        });
+    detail::for_each_chunk(p, [&](detail::ArraySpan<Scalar> theta, detail::ArrayView<Scalar> g,
+                                  Index offset) {
+      step(theta, g, detail::ArraySpan<Scalar>(s_all + offset, theta.size()), beta, epsilon, alpha);
+    });
     return true;
   }
   void reset() override { m_s.clear(); }

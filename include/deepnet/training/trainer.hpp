@@ -177,14 +177,17 @@ class Trainer {
     }
     record.learning_rate = alpha;
     if (m_has_validation) evaluate_validation(record);
-    if (m_options.diagnostics()) Adapter::diagnostics(m_net, record);
+    if (m_options.diagnostics()) {
+      const detail::LayerStatistics<Scalar> statistics =
+          detail::layer_statistics_of<Scalar>(m_options.diagnostics_hooks());
+      DEEPNET_ASSERT(statistics != nullptr, "diagnostics are only on together with the hooks");
+      Adapter::diagnostics(m_net, record, statistics);
+    }
     record.seconds = m_progress.seconds();
     ++m_epoch;
     m_history.epochs.push_back(std::move(record));
     const Epoch& done_epoch = m_history.epochs.back();
-    if (!m_options.checkpoint().empty()) {
-      Adapter::save_checkpoint(m_net, state(), m_options);
-    }
+    if (!m_options.checkpoint().empty()) save_checkpoint();
 
     m_progress.epoch(done_epoch, m_batches);
     print(done_epoch);
@@ -364,8 +367,47 @@ class Trainer {
     }
     m_history.cost.reserve(static_cast<std::size_t>(options.epochs() * m_batches));
     m_history.epochs.reserve(static_cast<std::size_t>(options.epochs()));
-    if (resumed) resume(*resumed);
+    if (resumed) resume_checkpoint(*resumed);
   }
+
+  // A DeepNet's trainer reaches state() and resume() through the hooks that the checkpoint
+  // options set (training/checkpoint_hooks.hpp): a program without checkpoints compiles
+  // neither. Other models call them directly.
+  static constexpr bool hooked =
+      std::is_same<Model, DeepNet<Scalar>>::value &&
+      (std::is_same<Scalar, float>::value || std::is_same<Scalar, double>::value);
+
+  void save_checkpoint() {
+    if constexpr (hooked) {
+      trainer_hooks().save(*this);
+    } else {
+      Adapter::save_checkpoint(m_net, state(), m_options);
+    }
+  }
+
+  void resume_checkpoint(const TrainingState<Scalar>& saved) {
+    if constexpr (hooked) {
+      trainer_hooks().resume(*this, saved);
+    } else {
+      resume(saved);
+    }
+  }
+
+  const detail::TrainerCheckpointIO<Scalar>& trainer_hooks() const {
+    const detail::TrainerCheckpointHooks* hooks = m_options.trainer_checkpoint_hooks();
+    DEEPNET_ASSERT(hooks != nullptr, "a checkpoint path is only set together with the hooks");
+    return hooks->template get<Scalar>();
+  }
+
+  // The hooks' functions.
+  static void save_hooked(const Trainer& trainer) {
+    Adapter::save_checkpoint(trainer.m_net, trainer.state(), trainer.m_options);
+  }
+  static void resume_hooked(Trainer& trainer, const TrainingState<Scalar>& saved) {
+    trainer.resume(saved);
+  }
+  template <class Unused>
+  friend const detail::TrainerCheckpointHooks* detail::trainer_checkpoint_hooks() noexcept;
 
   static bool same_optimizer(const OptimizerSettings& a, const OptimizerSettings& b) {
     using Kind = OptimizerSettings::Kind;
@@ -755,6 +797,19 @@ class Trainer {
 /// `Trainer trainer(net, X, Y, options)`: the scalar type and the model from the network.
 template <class Model, class... Rest>
 Trainer(Model&, Rest&&...) -> Trainer<typename detail::TrainingModel<Model>::Scalar, Model>;
+
+namespace detail {
+
+template <class Unused>
+const TrainerCheckpointHooks* trainer_checkpoint_hooks() noexcept {
+  using TrainerF = Trainer<float, DeepNet<float>>;
+  using TrainerD = Trainer<double, DeepNet<double>>;
+  static constexpr TrainerCheckpointHooks hooks{{&TrainerF::save_hooked, &TrainerF::resume_hooked},
+                                                {&TrainerD::save_hooked, &TrainerD::resume_hooked}};
+  return &hooks;
+}
+
+}  // namespace detail
 
 }  // namespace deepnet
 

@@ -19,6 +19,7 @@
 #include "../core/shape_check.hpp"
 #include "../errors.hpp"
 #include "../io/checkpoint.hpp"
+#include "diagnostics.hpp"
 #include "fit_options.hpp"
 #include "history.hpp"
 #include "optimizer.hpp"
@@ -224,25 +225,17 @@ struct TrainingModel<DeepNet<S>> {
     return result;
   }
 
-  /// FitOptions::diagnostics: per-layer statistics of the last step into the epoch's record.
-  static void diagnostics(const Net& net, Epoch& record) {
+  /// FitOptions::diagnostics: per-layer statistics of the last step into the epoch's record,
+  /// computed by `statistics` (training/diagnostics.hpp).
+  static void diagnostics(const Net& net, Epoch& record, LayerStatistics<Scalar> statistics) {
     record.layers.reserve(static_cast<std::size_t>(net.L()));
     for (Index l = 1; l <= net.L(); ++l) {
       const Layer<Scalar>& layer = net.layer(l);
       LayerStats stats;
       stats.layer = l;
-      stats.W_norm = static_cast<double>(layer.W().norm());
-      stats.dW_norm = static_cast<double>(layer.dW().norm());
-      const MatrixView<Scalar> A = layer.A();
-      const double mean = static_cast<double>(A.mean());
-      stats.A_mean = mean;
-      stats.A_std =
-          std::sqrt(static_cast<double>((A.array() - static_cast<Scalar>(mean)).square().mean()));
-      stats.dead_fraction = std::numeric_limits<double>::quiet_NaN();
-      if (layer.activation() == Activation::ReLU) {
-        const Index dead = (A.array() > Scalar(0)).rowwise().any().count();
-        stats.dead_fraction = 1.0 - static_cast<double>(dead) / static_cast<double>(A.rows());
-      }
+      const MatrixView<Scalar> W(layer.W().data(), layer.W().rows(), layer.W().cols());
+      const MatrixView<Scalar> dW(layer.dW().data(), layer.dW().rows(), layer.dW().cols());
+      statistics(W, dW, layer.A(), layer.activation() == Activation::ReLU, stats);
       record.layers.push_back(stats);
     }
   }
@@ -429,28 +422,24 @@ struct TrainingModel<Sequential<S>> {
 
   /// FitOptions::diagnostics: for every module, the norms of its "W" and "dW" (NaN without
   /// one), the mean and spread of its output A[k] and, for ReLU, the dead fraction.
-  static void diagnostics(Net& net, Epoch& record) {
+  static void diagnostics(Net& net, Epoch& record, LayerStatistics<Scalar> statistics) {
     record.layers.reserve(static_cast<std::size_t>(net.size()));
     for (Index k = 1; k <= net.size(); ++k) {
       LayerStats stats;
       stats.layer = k;
-      stats.W_norm = stats.dW_norm = std::numeric_limits<double>::quiet_NaN();
+      const Scalar* W = nullptr;  // none: the norms are NaN
+      const Scalar* dW = nullptr;
+      Index rows = 0, cols = 0;
       net.module(k).for_each_tensor(
           [&](const char* symbol, MatrixSpan<Scalar> value, MatrixSpan<Scalar> gradient, bool) {
             if (std::string(symbol) != "W") return;
-            stats.W_norm = static_cast<double>(value.norm());
-            stats.dW_norm = static_cast<double>(gradient.norm());
+            W = value.data();
+            dW = gradient.data();
+            rows = value.rows();
+            cols = value.cols();
           });
-      const MatrixView<Scalar> A = net.A(k);
-      const double mean = static_cast<double>(A.mean());
-      stats.A_mean = mean;
-      stats.A_std =
-          std::sqrt(static_cast<double>((A.array() - static_cast<Scalar>(mean)).square().mean()));
-      stats.dead_fraction = std::numeric_limits<double>::quiet_NaN();
-      if (net.module(k).activation() == Activation::ReLU) {
-        const Index alive = (A.array() > Scalar(0)).rowwise().any().count();
-        stats.dead_fraction = 1.0 - static_cast<double>(alive) / static_cast<double>(A.rows());
-      }
+      statistics(MatrixView<Scalar>(W, rows, cols), MatrixView<Scalar>(dW, rows, cols), net.A(k),
+                 net.module(k).activation() == Activation::ReLU, stats);
       record.layers.push_back(stats);
     }
   }

@@ -26,6 +26,7 @@
 #include "fit_data.hpp"
 #include "loss_function.hpp"
 #include "module.hpp"
+#include "module_store.hpp"
 #include "parameter_store.hpp"
 #include "parameters.hpp"
 #include "shape_check.hpp"
@@ -91,9 +92,9 @@ class Sequential {
     }
     m_modules.push_back(std::move(module));
     try {
-      place_parameters();
+      m_store.place(m_modules);
     } catch (const ConfigError& error) {
-      m_modules.pop_back();  // the network is as it was (place_parameters put its tensors back)
+      m_modules.pop_back();  // the network is as it was (place put the tensors back)
       throw ConfigError(std::string("Sequential::add: ") + error.what());
     } catch (...) {
       m_modules.pop_back();
@@ -320,8 +321,7 @@ class Sequential {
     }
     const auto alpha = static_cast<Scalar>(learning_rate);
     optimizer.begin_step();
-    if (m_outside_store == 0 &&
-        optimizer.update_flat(detail::flat_view(m_store, m_trainable, m_ranges), alpha)) {
+    if (m_store.complete() && optimizer.update_flat(m_store.flat(), alpha)) {
       m_pass = Pass::None;
       return;
     }
@@ -353,27 +353,27 @@ class Sequential {
   /// Module::attach), one after the other in one value buffer in registry order, each on a
   /// 64-byte boundary and named as in `parameters()`, their gradients at the same offsets in
   /// one gradient buffer. Buffers such as running statistics are not in it.
-  const ParameterStore<Scalar>& parameter_store() const noexcept { return m_store; }
+  const ParameterStore<Scalar>& parameter_store() const noexcept { return m_store.store(); }
 
   /// True when every trainable tensor is in the parameter store (no module of the program's
   /// keeps its parameters elsewhere): then `parameter_values` and `parameter_gradients` cover
   /// them all and the built-in optimizers update them in one pass.
-  bool parameters_in_store() const noexcept { return m_outside_store == 0; }
+  bool parameters_in_store() const noexcept { return m_store.complete(); }
 
   /// Every trainable scalar, in the store's order (see parameter_store()): one contiguous
   /// buffer, for a program that moves all parameters at once (broadcasting them from one
   /// process to the others). Writing it writes the modules' parameters.
   /// \throws StateError naming the first module whose tensors are not in the store
   Eigen::Map<Vector<Scalar>> parameter_values() {
-    require_store("Sequential::parameter_values");
-    return Eigen::Map<Vector<Scalar>>(m_store.values(), m_store.size());
+    m_store.require_complete("Sequential::parameter_values");
+    return Eigen::Map<Vector<Scalar>>(m_store.store().values(), m_store.store().size());
   }
   /// Every gradient at the offset of its parameter: one contiguous buffer, so that averaging
   /// the gradients of several processes is one reduction per step.
   /// \throws as parameter_values
   Eigen::Map<Vector<Scalar>> parameter_gradients() {
-    require_store("Sequential::parameter_gradients");
-    return Eigen::Map<Vector<Scalar>>(m_store.gradients(), m_store.size());
+    m_store.require_complete("Sequential::parameter_gradients");
+    return Eigen::Map<Vector<Scalar>>(m_store.store().gradients(), m_store.store().size());
   }
 
   /// The trainable parameters as the one-pass update rules see them (Optimizer::update_flat):
@@ -382,8 +382,8 @@ class Sequential {
   /// `add`. Allocates nothing.
   /// \throws as parameter_values
   FlatParameters<Scalar> flat_parameters() {
-    require_store("Sequential::flat_parameters");
-    return detail::flat_view(m_store, m_trainable, m_ranges);
+    m_store.require_complete("Sequential::flat_parameters");
+    return m_store.flat();
   }
 
   /// Trains the network with the training loop of DeepNet::fit (training/trainer.hpp):
@@ -711,67 +711,11 @@ class Sequential {
     return *g;
   }
 
-  // Declares a slot for every trainable tensor of every module (symbol[k], in registry order),
-  // lets each module attach its tensors to their slots, and keeps the new store: the tensors
-  // move into it with their values. Notes the first module whose tensors stayed outside. When
-  // a module's attach throws, the others are back in the old store and the exception passes.
-  void place_parameters() {
-    ParameterStore<Scalar> store;
-    for (Index k = 1; k <= size(); ++k) {
-      module(k).for_each_tensor([&](const char* symbol, Span value, Span, bool trainable) {
-        if (trainable) store.add(k, symbol, value.rows(), value.cols());
-      });
-    }
-    store.allocate();
-    Index next = 1;  // the module to attach next
-    try {
-      for (; next <= size(); ++next)
-        module(next).attach(ParameterPlaces<Scalar>(store, next, module(next).name()));
-    } catch (...) {
-      // Module `next` refused: those before it go back to the old store, with their values.
-      for (Index k = 1; k < next; ++k)
-        module(k).attach(ParameterPlaces<Scalar>(m_store, k, module(k).name()));
-      throw;
-    }
-    m_store = std::move(store);  // the old buffers go only now: attach copied out of them
-    m_trainable.clear();
-    m_trainable.reserve(m_store.slots().size());
-    for (const ParameterSlot& slot : m_store.slots())
-      m_trainable.push_back(&slot);
-    m_ranges.clear();
-    m_ranges.reserve(m_trainable.size());
-    m_outside_store = 0;
-    std::size_t j = 0;  // the slot of the next trainable tensor
-    for (Index k = 1; k <= size(); ++k) {
-      bool inside = true;
-      module(k).for_each_tensor([&](const char*, Span value, Span gradient, bool trainable) {
-        if (!trainable) return;
-        const ParameterSlot& slot = m_store.slots()[j++];
-        inside = inside && value.data() == m_store.values() + slot.offset &&
-                 gradient.data() == m_store.gradients() + slot.offset;
-      });
-      if (!inside && m_outside_store == 0) m_outside_store = k;
-    }
-  }
-
-  // Throws StateError naming the first module whose tensors are not in the store.
-  void require_store(const char* where) const {
-    if (m_outside_store == 0) return;
-    throw StateError(std::string(where) + ": module " + std::to_string(m_outside_store) + " (" +
-                     module(m_outside_store).name() +
-                     ") keeps its parameters outside the parameter store, so they are not one "
-                     "buffer; keep them as ParameterTensor and override Module::attach "
-                     "(docs/extending.md)");
-  }
-
   std::vector<ModulePtr> m_modules;
-  ParameterStore<Scalar> m_store;                 // the modules' trainable tensors (attached)
-  std::vector<const ParameterSlot*> m_trainable;  // its slots in optimizer order
-  std::vector<ParameterRange> m_ranges;           // flat_view's ranges (capacity kept)
-  Index m_outside_store = 0;                      // first module not in the store, or 0
-  std::vector<Index> m_sizes;                     // n_0 .. n_K
-  std::vector<Matrix> m_A, m_dA, m_P;             // index k = 1..K (0 unused); capacity in columns
-  Matrix m_X;                                     // X copied when its columns are strided
+  detail::ModuleStore<Scalar> m_store;  // their trainable tensors
+  std::vector<Index> m_sizes;           // n_0 .. n_K
+  std::vector<Matrix> m_A, m_dA, m_P;   // index k = 1..K (0 unused); capacity in columns
+  Matrix m_X;                           // X copied when its columns are strided
   detail::InputBinding<Scalar> m_input;
   std::optional<Loss> m_loss_kind;        // set_loss(Loss); else matching the last module
   LossPtr m_custom_loss;                  // set_loss of the program's

@@ -8,8 +8,13 @@
 #include "support/test_support.hpp"
 
 #include "support/no_malloc.hpp"
+#include "support/residual.hpp"
 
 #include <deepnet/core/deep_net.hpp>
+#include <deepnet/core/sequential.hpp>
+#include <deepnet/modules/activation.hpp>
+#include <deepnet/modules/batch_norm.hpp>
+#include <deepnet/modules/dense.hpp>
 #include <deepnet/training/optimizer.hpp>
 
 #include <cstdint>
@@ -83,6 +88,58 @@ DeepNet<Scalar> store_net(bool batch_norm) {
   net.initialize(Init::He, 11);
   if (batch_norm) net.set_batch_norm(2);
   net.set_l2(0.05);
+  return net;
+}
+
+namespace dm = deepnet::modules;
+
+// A Dense module that keeps its W and b outside the store (it does not override attach),
+// as a module of a program's that predates the store would: the network updates it tensor by
+// tensor.
+template <class Scalar>
+class OutsideDense : public deepnet::Module<Scalar> {
+ public:
+  explicit OutsideDense(Index units) : m_dense(units) {}
+  std::string name() const override { return "OutsideDense"; }
+  Index output_size(Index input_size) override { return m_dense.output_size(input_size); }
+  void forward(deepnet::MatrixView<Scalar> in, deepnet::MatrixSpan<Scalar> out, bool t) override {
+    m_dense.forward(in, out, t);
+  }
+  void backward(deepnet::MatrixView<Scalar> in, deepnet::MatrixView<Scalar> out,
+                deepnet::MatrixView<Scalar> d_out, deepnet::MatrixSpan<Scalar>* d_in) override {
+    m_dense.backward(in, out, d_out, d_in);
+  }
+  void for_each_tensor(deepnet::TensorVisitor<Scalar> visit) override {
+    m_dense.for_each_tensor(visit);
+  }
+  void initialize(Init init, deepnet::Random& random) override { m_dense.initialize(init, random); }
+
+ private:
+  dm::Dense<Scalar> m_dense;
+};
+
+// A module whose attach names a tensor it does not list.
+class MisnamedDense : public dm::Dense<double> {
+ public:
+  MisnamedDense() : dm::Dense<double>(3) {}
+  void attach(const deepnet::ParameterPlaces<double>& places) override {
+    places("V", W(), const_cast<Weights&>(dW()));
+  }
+};
+
+// 6 -> Dense(9, no bias) -> BatchNorm -> Tanh -> first(7) -> ReLU -> Dense(4) -> Softmax, with
+// `First` the module of the middle layer (Dense or OutsideDense), drawn with one seed.
+template <class Scalar, template <class> class First>
+deepnet::Sequential<Scalar> store_sequential() {
+  deepnet::Sequential<Scalar> net(6);
+  net.template add<dm::Dense>(9, dm::Bias::Without)
+      .template add<dm::BatchNorm>()
+      .template add<dm::Tanh>()
+      .template add<First<Scalar>>(7)
+      .template add<dm::ReLU>()
+      .template add<dm::Dense>(4)
+      .template add<dm::Softmax>();
+  net.initialize(Init::He, 5);
   return net;
 }
 
@@ -332,4 +389,138 @@ TEST_CASE("one-pass update: no allocation after the first step, for every built-
     step();
     CHECK(deepnet_test::allocations_during(step) == 0);
   }
+}
+
+TEST_CASE("parameter store: a Sequential keeps its modules' tensors in two buffers",
+          "[parameter_store][sequential]") {
+  auto net = store_sequential<double, dm::Dense>();
+  REQUIRE(net.parameters_in_store());
+  const auto& store = net.parameter_store();
+  // The trainable entries of the registry, in its order, each at the next multiple of 8
+  // doubles; running_mean[2], running_var[2] are buffers and stay in the module.
+  const std::vector<std::pair<std::string, Index>> expected = {
+      {"W[1]", 54}, {"gamma[2]", 9}, {"beta[2]", 9}, {"W[4]", 63},
+      {"b[4]", 7},  {"W[6]", 28},    {"b[6]", 4}};
+  REQUIRE(store.slots().size() == expected.size());
+  Index offset = 0;
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    const auto& slot = store.slots()[i];
+    CAPTURE(slot.name);
+    CHECK(slot.name == expected[i].first);
+    CHECK(slot.size() == expected[i].second);
+    offset = (offset + 7) / 8 * 8;
+    CHECK(slot.offset == offset);
+    offset += slot.size();
+  }
+  REQUIRE(net.parameter_values().size() == offset);
+  REQUIRE(net.parameter_gradients().size() == offset);
+  for (const auto& entry : net.parameters()) {
+    if (!entry.trainable) continue;
+    CAPTURE(entry.name);
+    const Index at = store.find(entry.name)->offset;
+    CHECK(entry.value.data() == net.parameter_values().data() + at);
+    CHECK(entry.gradient.data() == net.parameter_gradients().data() + at);
+  }
+  // initialize drew into the store: the values are W's, and writing one writes the other.
+  auto& dense = static_cast<dm::Dense<double>&>(net.module(4));
+  const Index at = store.find("W[4]")->offset;
+  CHECK(net.parameter_values()(at + 2) == dense.W()(2, 0));
+  CHECK(dense.W().norm() > 0);
+  net.parameter_values()(at + 1) = 0.75;
+  CHECK(dense.W()(1, 0) == 0.75);
+  // A gradient written by backward is the store's.
+  const Matrix<double> X = Matrix<double>::Random(6, 11);
+  const Matrix<double> Y = store_one_hot<double>(4, 11);
+  net.forward(X);
+  net.backward(Y);
+  CHECK(net.parameter_gradients().segment(at, 63) ==
+        Eigen::Map<const deepnet::Vector<double>>(dense.dW().data(), 63));
+  CHECK(dense.dW().norm() > 0);
+  // Assigning a W of another shape is refused, as for DeepNet's layer(l).W().
+  CHECK_THROWS_AS(dense.W() = Matrix<double>::Zero(3, 3), ShapeError);
+}
+
+TEST_CASE("parameter store: adding a module keeps the values of the modules before it",
+          "[parameter_store][sequential]") {
+  deepnet::Sequential<double> net(5);
+  net.add<dm::Dense>(4).add<dm::Tanh>();
+  net.initialize(Init::Xavier, 3);
+  const Matrix<double> W1 = static_cast<dm::Dense<double>&>(net.module(1)).W();
+  net.add<dm::Dense>(2).add<dm::Sigmoid>();
+  const auto& first = static_cast<dm::Dense<double>&>(net.module(1));
+  CHECK(first.W() == W1);
+  CHECK(first.W().data() == net.parameter_values().data());  // W[1] at offset 0 of the new store
+  CHECK(net.parameter_store().slots().size() == 4);
+}
+
+TEMPLATE_TEST_CASE(
+    "parameter store: a Sequential's one-pass update equals the tensor-by-tensor one, bit for "
+    "bit",
+    "[parameter_store][sequential][optimizer]", float, double) {
+  const Index m = 17;
+  const Matrix<TestType> X = Matrix<TestType>::Random(6, m);
+  const Matrix<TestType> Y = store_one_hot<TestType>(4, m);
+  for (const char* name : {"GradientDescent", "Momentum", "RMSProp", "Adam"}) {
+    CAPTURE(name);
+    // In the store, updated in one pass; the same network with module 4 outside the store,
+    // which makes the network update every tensor through update(k, ...).
+    auto flat = store_sequential<TestType, dm::Dense>();
+    auto per_tensor = store_sequential<TestType, OutsideDense>();
+    REQUIRE(flat.parameters_in_store());
+    REQUIRE_FALSE(per_tensor.parameters_in_store());
+    auto rule = store_rule<TestType>(name);
+    auto reference_rule = store_rule<TestType>(name);
+    for (int step = 0; step < 4; ++step) {
+      flat.forward(X);
+      flat.backward(Y);
+      flat.update(*rule, 0.05);
+      per_tensor.forward(X);
+      per_tensor.backward(Y);
+      per_tensor.update(*reference_rule, 0.05);
+    }
+    auto a = flat.parameters();
+    auto b = per_tensor.parameters();
+    REQUIRE(a.size() == b.size());
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      CAPTURE(a[i].name);
+      CHECK(a[i].name == b[i].name);
+      CHECK(store_same_bits(a[i].value, b[i].value));
+    }
+  }
+}
+
+TEST_CASE("parameter store: a module outside the store, or attaching what it does not list",
+          "[parameter_store][sequential]") {
+  auto net = store_sequential<double, OutsideDense>();
+  CHECK_FALSE(net.parameters_in_store());
+  CHECK_THROWS_AS(net.parameter_gradients(), deepnet::StateError);
+  CHECK_THROWS_WITH(net.parameter_gradients(),
+                    Contains("module 4 (OutsideDense)") && Contains("Module::attach"));
+  CHECK_THROWS_AS(net.parameter_values(), deepnet::StateError);
+  CHECK_THROWS_AS(net.flat_parameters(), deepnet::StateError);
+
+  // A module of the program's that attaches (the residual block) is in the store like the
+  // built-in ones.
+  deepnet::Sequential<double> residual(4);
+  residual.add<dm::Dense>(3).add<deepnet_test::Residual>(5).add<dm::Sigmoid>();
+  CHECK(residual.parameters_in_store());
+  auto& block = static_cast<deepnet_test::Residual&>(residual.module(2));
+  CHECK(block.W2.data() ==
+        residual.parameter_values().data() + residual.parameter_store().find("W2[2]")->offset);
+  CHECK(block.db1.data() ==
+        residual.parameter_gradients().data() + residual.parameter_store().find("b1[2]")->offset);
+
+  deepnet::Sequential<double> bad(5);
+  bad.add<dm::Dense>(4);
+  const Matrix<double> W1 = Matrix<double>::Constant(4, 5, 0.5);
+  static_cast<dm::Dense<double>&>(bad.module(1)).W() = W1;
+  CHECK_THROWS_AS(bad.add<MisnamedDense>(), deepnet::ConfigError);
+  CHECK_THROWS_WITH(bad.add<MisnamedDense>(), Contains("Sequential::add: module 2 (Dense)") &&
+                                                  Contains("\"V\" (3 x 4") &&
+                                                  Contains("no trainable tensor"));
+  // The network is as it was: one module, its W in the store with its values.
+  CHECK(bad.size() == 1);
+  CHECK(bad.parameters_in_store());
+  CHECK(static_cast<dm::Dense<double>&>(bad.module(1)).W() == W1);
+  CHECK(bad.parameter_values().size() == 24 + 4);
 }

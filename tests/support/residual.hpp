@@ -15,7 +15,8 @@ using deepnet::Matrix;
 using deepnet::Module;
 
 // A residual block of the program's: y = x + W2 tanh(W1 x + b1) + b2, n -> n with `hidden`
-// units inside. It keeps H = tanh(W1 x + b1) for its backward pass, sized by reserve.
+// units inside. It keeps H = tanh(W1 x + b1) for its backward pass, sized by reserve, and its
+// parameters in the network's parameter store (attach).
 class Residual : public Module<double> {
  public:
   explicit Residual(Index hidden) : m_hidden(hidden) {}
@@ -64,16 +65,24 @@ class Residual : public Module<double> {
     visit("W2", span(W2), span(dW2), true);
     visit("b2", span(b2), span(db2), true);
   }
+  void attach(const deepnet::ParameterPlaces<double>& places) override {
+    places("W1", W1, dW1);
+    places("b1", b1, db1);
+    places("W2", W2, dW2);
+    places("b2", b2, db2);
+  }
   void initialize(Init init, deepnet::Random& random) override {
     deepnet::initialize_weights(init, W1, random);
     deepnet::initialize_weights(init, W2, random);
     b1.setZero();
     b2.setZero();
   }
-  Matrix<double> W1, dW1, b1, db1, W2, dW2, b2, db2;
+  using Tensor = deepnet::ParameterTensor<Matrix<double>>;
+  Tensor W1{0, 0, "W1"}, dW1{0, 0, "dW1"}, b1{0, 0, "b1"}, db1{0, 0, "db1"};
+  Tensor W2{0, 0, "W2"}, dW2{0, 0, "dW2"}, b2{0, 0, "b2"}, db2{0, 0, "db2"};
 
  private:
-  static Span span(Matrix<double>& M) { return Span(M.data(), M.rows(), M.cols()); }
+  static Span span(Tensor& M) { return Span(M.data(), M.rows(), M.cols()); }
   Index m_hidden;
   Matrix<double> m_H, m_dH;
 };

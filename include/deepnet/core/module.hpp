@@ -16,13 +16,16 @@
 #include "../errors.hpp"
 #include "activation.hpp"
 #include "init.hpp"
+#include "parameter_store.hpp"
 #include "random.hpp"
 
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
 #include <type_traits>
+#include <utility>
 
 namespace deepnet {
 
@@ -52,6 +55,56 @@ class TensorVisitor {
  private:
   void* m_object;
   void (*m_call)(void*, const char*, MatrixSpan<Scalar>, MatrixSpan<Scalar>, bool);
+};
+
+/// What `Module::attach` is given: the places in the network's parameter store of the
+/// trainable tensors that module k listed in `for_each_tensor`, by symbol.
+template <class Scalar>
+class ParameterPlaces {
+ public:
+  /// The places of module k (`module` names it in messages) in `store`, whose slots are declared
+  /// and allocated.
+  ParameterPlaces(ParameterStore<Scalar>& store, Index k, std::string module)
+      : m_store(store), m_k(k), m_module(std::move(module)) {}
+
+  /// Moves `value` and `gradient`, the trainable tensor `symbol` of the module and its gradient,
+  /// into their places in the store, values included. From then on they are views of the
+  /// store: the optimizer updates them in the network's one pass, and the gradient is part of
+  /// the network's one gradient buffer.
+  /// \throws ConfigError naming the module when it listed no trainable tensor `symbol`, or
+  ///         listed it with another shape than `value` has
+  template <class Plain>
+  void operator()(const char* symbol, ParameterTensor<Plain>& value,
+                  ParameterTensor<Plain>& gradient) const {
+    const ParameterSlot* slot = find(symbol);
+    if (slot == nullptr || slot->rows != value.rows() || slot->cols != value.cols() ||
+        gradient.rows() != value.rows() || gradient.cols() != value.cols()) {
+      throw ConfigError(
+          "module " + std::to_string(m_k) + " (" + m_module + "): attach gives \"" + symbol +
+          "\" (" + shape(value.rows(), value.cols()) + ", gradient " +
+          shape(gradient.rows(), gradient.cols()) + "), but for_each_tensor listed " +
+          (slot == nullptr ? std::string("no trainable tensor of that symbol")
+                           : "it as " + shape(slot->rows, slot->cols)) +
+          ": a module attaches exactly the trainable tensors it lists, with their shapes");
+    }
+    value.attach(m_store.values() + slot->offset, slot->rows, slot->cols, m_k);
+    gradient.attach(m_store.gradients() + slot->offset, slot->rows, slot->cols, m_k);
+  }
+
+ private:
+  const ParameterSlot* find(const char* symbol) const {
+    for (const ParameterSlot& slot : m_store.slots()) {
+      if (slot.layer == m_k && std::strcmp(slot.symbol, symbol) == 0) return &slot;
+    }
+    return nullptr;
+  }
+  static std::string shape(Index rows, Index cols) {
+    return std::to_string(rows) + " x " + std::to_string(cols);
+  }
+
+  ParameterStore<Scalar>& m_store;
+  Index m_k;
+  std::string m_module;
 };
 
 namespace detail {
@@ -118,6 +171,15 @@ class Module {
   /// The network names them `symbol[k]`, k the module's position 1, 2, ...; the registry keeps
   /// the `symbol` pointer, so give a string literal.
   virtual void for_each_tensor(TensorVisitor<Scalar> visit) { (void)visit; }
+
+  /// Moves the module's trainable tensors into the network's parameter store, where the
+  /// network's one-pass optimizer update and its one gradient buffer (`parameter_gradients`,
+  /// an allreduce across processes) reach them. A module that keeps its parameters and their
+  /// gradients as `ParameterTensor`s calls `places(symbol, value, gradient)` for each
+  /// trainable tensor it lists in `for_each_tensor`; the network calls it when the module is
+  /// added. The default leaves them where they are: the network then updates tensor by tensor,
+  /// with the same result, and has no one gradient buffer.
+  virtual void attach(const ParameterPlaces<Scalar>& places) { (void)places; }
 
   /// Draws the parameters anew (`Sequential::initialize`): weights with `init` from `random`,
   /// in the order of the modules, biases and shifts to zero. Modules without weights ignore it.

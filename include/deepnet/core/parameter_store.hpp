@@ -121,6 +121,13 @@ class ParameterTensor : public Eigen::Map<Plain> {
   /// True when the tensor is in its place in a store (false alone, for a copy, or resized).
   bool in_store() const noexcept { return m_home != nullptr && this->data() == m_home; }
 
+  /// As attach(place, rows, cols), and the tensor is named as part of layer (or module) l in
+  /// messages from now on.
+  void attach(Scalar* place, Index rows, Index cols, Index l) {
+    m_l = l;
+    attach(place, rows, cols);
+  }
+
   /// Gives the tensor its place in a store, `place`, rows x cols scalars, and moves it there
   /// with its values. A tensor of another shape (resized away) keeps storage of its own, and
   /// the network's shape check reports it until it is resized back. DeepNet calls it when it
@@ -271,6 +278,36 @@ struct FlatParameters {
   const ParameterSlot* const* tensors = nullptr;  ///< trainable tensor k = 0, 1, ...
   Index tensor_count = 0;                         ///< how many
 };
+
+namespace detail {
+
+/// The one-pass view of `store` for its trainable tensors `tensors` (slots of the store, in the
+/// optimizer's order k): fills `ranges` with their places, those that follow each other without
+/// padding merged. Allocates nothing once both vectors have had their capacity.
+template <class Scalar>
+FlatParameters<Scalar> flat_view(ParameterStore<Scalar>& store,
+                                 const std::vector<const ParameterSlot*>& tensors,
+                                 std::vector<ParameterRange>& ranges) {
+  ranges.clear();
+  for (const ParameterSlot* slot : tensors) {
+    if (!ranges.empty() && ranges.back().offset + ranges.back().size == slot->offset) {
+      ranges.back().size += slot->size();
+    } else {
+      ranges.push_back(ParameterRange{slot->offset, slot->size()});
+    }
+  }
+  FlatParameters<Scalar> flat;
+  flat.values = store.values();
+  flat.gradients = store.gradients();
+  flat.size = store.size();
+  flat.ranges = ranges.data();
+  flat.range_count = static_cast<Index>(ranges.size());
+  flat.tensors = tensors.data();
+  flat.tensor_count = static_cast<Index>(tensors.size());
+  return flat;
+}
+
+}  // namespace detail
 
 }  // namespace deepnet
 

@@ -26,6 +26,8 @@
 #include "fit_data.hpp"
 #include "loss_function.hpp"
 #include "module.hpp"
+#include "module_store.hpp"
+#include "parameter_store.hpp"
 #include "parameters.hpp"
 #include "shape_check.hpp"
 
@@ -89,6 +91,15 @@ class Sequential {
                         ") gives " + std::to_string(n) + " outputs; a module needs at least 1");
     }
     m_modules.push_back(std::move(module));
+    try {
+      m_store.place(m_modules);
+    } catch (const ConfigError& error) {
+      m_modules.pop_back();  // the network is as it was (place put the tensors back)
+      throw ConfigError(std::string("Sequential::add: ") + error.what());
+    } catch (...) {
+      m_modules.pop_back();
+      throw;
+    }
     m_sizes.push_back(n);
     m_A.emplace_back();
     m_dA.emplace_back();
@@ -291,7 +302,9 @@ class Sequential {
   }
 
   /// One step of `optimizer` on the trainable entries of `parameters()`, k = 0, 1, ... in
-  /// registry order. Walks the modules directly: allocates nothing.
+  /// registry order: for a built-in optimizer one pass over the parameter store when every
+  /// module keeps its tensors there (the built-in ones do), else tensor by tensor, with the
+  /// same result. Allocates nothing.
   /// \throws ConfigError for a learning rate that is not positive and finite; StateError
   ///         unless backward has run since the last update
   void update(Optimizer<Scalar>& optimizer, double learning_rate) {
@@ -308,6 +321,10 @@ class Sequential {
     }
     const auto alpha = static_cast<Scalar>(learning_rate);
     optimizer.begin_step();
+    if (m_store.complete() && optimizer.update_flat(m_store.flat(), alpha)) {
+      m_pass = Pass::None;
+      return;
+    }
     Index k = 0;
     const auto step = [&](const char*, Span theta, Span g, bool trainable) {
       if (trainable) optimizer.update(k++, theta, View(g.data(), g.rows(), g.cols()), alpha);
@@ -329,6 +346,44 @@ class Sequential {
       });
     }
     return entries;
+  }
+
+  /// The parameter store: the trainable tensors of every module that keeps them there (the
+  /// built-in Dense and BatchNorm, and modules of the program's that implement
+  /// Module::attach), one after the other in one value buffer in registry order, each on a
+  /// 64-byte boundary and named as in `parameters()`, their gradients at the same offsets in
+  /// one gradient buffer. Buffers such as running statistics are not in it.
+  const ParameterStore<Scalar>& parameter_store() const noexcept { return m_store.store(); }
+
+  /// True when every trainable tensor is in the parameter store (no module of the program's
+  /// keeps its parameters elsewhere): then `parameter_values` and `parameter_gradients` cover
+  /// them all and the built-in optimizers update them in one pass.
+  bool parameters_in_store() const noexcept { return m_store.complete(); }
+
+  /// Every trainable scalar, in the store's order (see parameter_store()): one contiguous
+  /// buffer, for a program that moves all parameters at once (broadcasting them from one
+  /// process to the others). Writing it writes the modules' parameters.
+  /// \throws StateError naming the first module whose tensors are not in the store
+  Eigen::Map<Vector<Scalar>> parameter_values() {
+    m_store.require_complete("Sequential::parameter_values");
+    return Eigen::Map<Vector<Scalar>>(m_store.store().values(), m_store.store().size());
+  }
+  /// Every gradient at the offset of its parameter: one contiguous buffer, so that averaging
+  /// the gradients of several processes is one reduction per step.
+  /// \throws as parameter_values
+  Eigen::Map<Vector<Scalar>> parameter_gradients() {
+    m_store.require_complete("Sequential::parameter_gradients");
+    return Eigen::Map<Vector<Scalar>>(m_store.store().gradients(), m_store.store().size());
+  }
+
+  /// The trainable parameters as the one-pass update rules see them (Optimizer::update_flat):
+  /// the store's buffers, the places of the trainable tensors (merged where no padding
+  /// separates them) and the tensors in the order k of Optimizer::update. Valid until the next
+  /// `add`. Allocates nothing.
+  /// \throws as parameter_values
+  FlatParameters<Scalar> flat_parameters() {
+    m_store.require_complete("Sequential::flat_parameters");
+    return m_store.flat();
   }
 
   /// Trains the network with the training loop of DeepNet::fit (training/trainer.hpp):
@@ -657,9 +712,10 @@ class Sequential {
   }
 
   std::vector<ModulePtr> m_modules;
-  std::vector<Index> m_sizes;          // n_0 .. n_K
-  std::vector<Matrix> m_A, m_dA, m_P;  // index k = 1..K (0 unused); capacity in columns
-  Matrix m_X;                          // X copied when its columns are strided
+  detail::ModuleStore<Scalar> m_store;  // their trainable tensors
+  std::vector<Index> m_sizes;           // n_0 .. n_K
+  std::vector<Matrix> m_A, m_dA, m_P;   // index k = 1..K (0 unused); capacity in columns
+  Matrix m_X;                           // X copied when its columns are strided
   detail::InputBinding<Scalar> m_input;
   std::optional<Loss> m_loss_kind;        // set_loss(Loss); else matching the last module
   LossPtr m_custom_loss;                  // set_loss of the program's

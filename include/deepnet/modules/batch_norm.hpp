@@ -82,6 +82,12 @@ class BatchNorm : public Module<Scalar> {
     visit("running_var", span(m_norm.running_var()), none, false);
   }
 
+  /// gamma, beta and their gradients into their places in the network's parameter store.
+  void attach(const ParameterPlaces<Scalar>& places) override {
+    places("gamma", m_norm.gamma(), m_norm.dgamma());
+    places("beta", m_norm.beta(), m_norm.dbeta());
+  }
+
   /// gamma = 1, beta = 0, running mean 0 and variance 1.
   void initialize(Init, Random&) override {
     m_norm = deepnet::BatchNorm<Scalar>(m_norm.gamma().rows());

@@ -7,6 +7,7 @@
 #include "../config.hpp"
 #include "../core/init.hpp"
 #include "../core/module.hpp"
+#include "../core/parameter_store.hpp"
 #include "../detail/gemm.hpp"
 #include "../errors.hpp"
 
@@ -26,8 +27,10 @@ enum class Bias {
 template <class Scalar>
 class Dense : public Module<Scalar> {
  public:
-  using Matrix = deepnet::Matrix<Scalar>;  ///< W, dW
-  using Vector = deepnet::Vector<Scalar>;  ///< b, db
+  using Matrix = deepnet::Matrix<Scalar>;   ///< the shape of W, dW
+  using Vector = deepnet::Vector<Scalar>;   ///< the shape of b, db
+  using Weights = ParameterTensor<Matrix>;  ///< W, dW: in the network's parameter store
+  using Biases = ParameterTensor<Vector>;   ///< b, db: in the network's parameter store
   using typename Module<Scalar>::View;
   using typename Module<Scalar>::Span;
 
@@ -81,6 +84,12 @@ class Dense : public Module<Scalar> {
     if (m_bias == Bias::With) visit("b", span(m_b), span(m_db), true);
   }
 
+  /// W, b and their gradients into their places in the network's parameter store.
+  void attach(const ParameterPlaces<Scalar>& places) override {
+    places("W", m_W, m_dW);
+    if (m_bias == Bias::With) places("b", m_b, m_db);
+  }
+
   /// W drawn with `init` (the conventions of DeepNet::initialize), b = 0.
   void initialize(Init init, Random& random) override {
     initialize_weights(init, m_W, random);
@@ -93,18 +102,19 @@ class Dense : public Module<Scalar> {
   Index inputs() const noexcept { return m_inputs; }
   /// True when the module adds b.
   bool has_bias() const noexcept { return m_bias == Bias::With; }
+  /// W, n x n_prev: a view of its place in the network's parameter store, which behaves as a
+  /// matrix (assigning a value of another shape throws ShapeError, as DeepNet's layer(l).W()).
+  Weights& W() noexcept { return m_W; }
   /// W, n x n_prev.
-  Matrix& W() noexcept { return m_W; }
-  /// W, n x n_prev.
-  const Matrix& W() const noexcept { return m_W; }
+  const Weights& W() const noexcept { return m_W; }
   /// b, n x 1 (0 x 1 without bias).
-  Vector& b() noexcept { return m_b; }
+  Biases& b() noexcept { return m_b; }
   /// b, n x 1.
-  const Vector& b() const noexcept { return m_b; }
+  const Biases& b() const noexcept { return m_b; }
   /// dW of the last backward pass.
-  const Matrix& dW() const noexcept { return m_dW; }
+  const Weights& dW() const noexcept { return m_dW; }
   /// db of the last backward pass.
-  const Vector& db() const noexcept { return m_db; }
+  const Biases& db() const noexcept { return m_db; }
 
  private:
   template <class Dense>
@@ -115,8 +125,8 @@ class Dense : public Module<Scalar> {
   Index m_inputs;
   Index m_units;
   Bias m_bias;
-  Matrix m_W, m_dW;
-  Vector m_b, m_db;
+  Weights m_W{0, 0, "W"}, m_dW{0, 0, "dW"};
+  Biases m_b{0, 1, "b"}, m_db{0, 1, "db"};
   detail::GemmWorkspace<Scalar> m_workspace;
 };
 

@@ -23,7 +23,7 @@ if [ $# -lt 1 ]; then
   exit 2
 fi
 base_ref="$1"
-filter="${2:-^(W1_course_net|W2_mlp_epoch|W3_latency)\$}"
+filter="${2:-^(W1_course_net|W2_mlp_epoch|W3_latency)(/|\$)}"
 rounds="${DEEPNET_COMPARE_ROUNDS:-5}"
 
 deepnet_require_packages libeigen3-dev libbenchmark-dev cmake g++ make python3
@@ -61,6 +61,10 @@ for ((round = 1; round <= rounds; ++round)); do
     OMP_NUM_THREADS=1 "$work/build-$side/benchmarks/bench_deepnet" \
       --benchmark_filter="$filter" --benchmark_format=json \
       --benchmark_out="$work/$side.$round.json" >/dev/null
+    if [ ! -s "$work/$side.$round.json" ]; then
+      echo "error: no benchmark of $side matches '$filter'" >&2
+      exit 1
+    fi
   done
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

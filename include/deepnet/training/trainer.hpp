@@ -800,10 +800,20 @@ Trainer(Model&, Rest&&...) -> Trainer<typename detail::TrainingModel<Model>::Sca
 
 namespace detail {
 
+/// T, named through a template parameter: `DependentType<T, U>::type` depends on U, so a
+/// template that uses it instantiates T only when it is instantiated itself.
+template <class T, class Unused>
+struct DependentType {
+  using type = T;  ///< T
+};
+
 template <class Unused>
 const TrainerCheckpointHooks* trainer_checkpoint_hooks() noexcept {
-  using TrainerF = Trainer<float, DeepNet<float>>;
-  using TrainerD = Trainer<double, DeepNet<double>>;
+  // Through DependentType: `&Trainer<double, ...>::save_hooked` with the class named directly
+  // would instantiate Trainer<float> and Trainer<double> wherever this header is included,
+  // although the function is not called (12 MB of compiler memory for <deepnet/core.hpp>).
+  using TrainerF = typename DependentType<Trainer<float, DeepNet<float>>, Unused>::type;
+  using TrainerD = typename DependentType<Trainer<double, DeepNet<double>>, Unused>::type;
   static constexpr TrainerCheckpointHooks hooks{{&TrainerF::save_hooked, &TrainerF::resume_hooked},
                                                 {&TrainerD::save_hooked, &TrainerD::resume_hooked}};
   return &hooks;

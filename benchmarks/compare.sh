@@ -80,10 +80,12 @@ for side in times:
             for b in json.load(f)["benchmarks"]:
                 times[side].setdefault(b["name"], []).append(b["real_time"])
                 units[b["name"]] = b["time_unit"]
-print("| workload | base %s (median of %d) | working tree | ratio now/base |" % (base_ref, rounds))
+print("| workload | base %s: median of %d (range) | working tree | ratio now/base |" % (base_ref, rounds))
 print("|---|---|---|---|")
 for name in times["base"]:
-    base = statistics.median(times["base"][name])
-    now = statistics.median(times["now"].get(name, [float("nan")]))
-    print("| %s | %.3f %s | %.3f %s | %.3fx |" % (name, base, units[name], now, units[name], now / base))
+    b, n = times["base"][name], times["now"].get(name, [float("nan")])
+    base, now = statistics.median(b), statistics.median(n)
+    unit = units[name]
+    print("| %s | %.3f %s (%.3f-%.3f) | %.3f %s (%.3f-%.3f) | %.3fx |"
+          % (name.split("/")[0], base, unit, min(b), max(b), now, unit, min(n), max(n), now / base))
 PY

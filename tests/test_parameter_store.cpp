@@ -91,6 +91,24 @@ DeepNet<Scalar> store_net(bool batch_norm) {
   return net;
 }
 
+// Checks that the store's slots are `expected` (name, size) in order, each at the next multiple
+// of 8 doubles (64 bytes) after the one before, and returns where the last one ends.
+Index check_layout(const deepnet::ParameterStore<double>& store,
+                   const std::vector<std::pair<std::string, Index>>& expected) {
+  REQUIRE(store.slots().size() == expected.size());
+  Index offset = 0;
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    const auto& slot = store.slots()[i];
+    CAPTURE(slot.name);
+    CHECK(slot.name == expected[i].first);
+    CHECK(slot.size() == expected[i].second);
+    offset = (offset + 7) / 8 * 8;
+    CHECK(slot.offset == offset);
+    offset += slot.size();
+  }
+  return offset;
+}
+
 namespace dm = deepnet::modules;
 
 // A Dense module that keeps its W and b outside the store (it does not override attach),
@@ -156,17 +174,7 @@ TEST_CASE("parameter store: every W, b, gamma, beta and gradient lives in two bu
       {"W[1]", 20},    {"b[1]", 4},    {"W[2]", 12},    {"b[2]", 3},
       {"W[3]", 6},     {"b[3]", 2},    {"gamma[1]", 4}, {"beta[1]", 4},
       {"gamma[2]", 3}, {"beta[2]", 3}, {"gamma[3]", 2}, {"beta[3]", 2}};
-  REQUIRE(store.slots().size() == expected.size());
-  Index offset = 0;
-  for (std::size_t i = 0; i < expected.size(); ++i) {
-    const auto& slot = store.slots()[i];
-    CAPTURE(slot.name);
-    CHECK(slot.name == expected[i].first);
-    CHECK(slot.size() == expected[i].second);
-    offset = (offset + 7) / 8 * 8;
-    CHECK(slot.offset == offset);
-    offset += slot.size();
-  }
+  const Index offset = check_layout(store, expected);
   REQUIRE(store.size() == offset);
   REQUIRE(net.parameter_values().size() == offset);
   REQUIRE(net.parameter_gradients().size() == offset);
@@ -401,17 +409,7 @@ TEST_CASE("parameter store: a Sequential keeps its modules' tensors in two buffe
   const std::vector<std::pair<std::string, Index>> expected = {
       {"W[1]", 54}, {"gamma[2]", 9}, {"beta[2]", 9}, {"W[4]", 63},
       {"b[4]", 7},  {"W[6]", 28},    {"b[6]", 4}};
-  REQUIRE(store.slots().size() == expected.size());
-  Index offset = 0;
-  for (std::size_t i = 0; i < expected.size(); ++i) {
-    const auto& slot = store.slots()[i];
-    CAPTURE(slot.name);
-    CHECK(slot.name == expected[i].first);
-    CHECK(slot.size() == expected[i].second);
-    offset = (offset + 7) / 8 * 8;
-    CHECK(slot.offset == offset);
-    offset += slot.size();
-  }
+  const Index offset = check_layout(store, expected);
   REQUIRE(net.parameter_values().size() == offset);
   REQUIRE(net.parameter_gradients().size() == offset);
   for (const auto& entry : net.parameters()) {

@@ -485,22 +485,7 @@ class DeepNet {
         m_trainable.push_back(&slots[2 * l + 1]);
       }
     }
-    for (const ParameterSlot* slot : m_trainable) {
-      if (!m_ranges.empty() && m_ranges.back().offset + m_ranges.back().size == slot->offset) {
-        m_ranges.back().size += slot->size();
-      } else {
-        m_ranges.push_back(ParameterRange{slot->offset, slot->size()});
-      }
-    }
-    FlatParameters<Scalar> flat;
-    flat.values = m_stack.store.values();
-    flat.gradients = m_stack.store.gradients();
-    flat.size = m_stack.store.size();
-    flat.ranges = m_ranges.data();
-    flat.range_count = static_cast<Index>(m_ranges.size());
-    flat.tensors = m_trainable.data();
-    flat.tensor_count = static_cast<Index>(m_trainable.size());
-    return flat;
+    return detail::flat_view(m_stack.store, m_trainable, m_ranges);
   }
 
   /// Throws StateError when `initialize` was never called and every W[l] is still zero, as the

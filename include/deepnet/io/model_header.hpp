@@ -204,11 +204,9 @@ inline std::string layer_field(const char* name, std::uint64_t l) {
   return std::string(name) + "[" + std::to_string(l) + "]";
 }
 
-/// Reads and checks the header, field by field.
-template <class Scalar>
-FileHeader read_header(ModelReader& reader, const LoadOptions& options) {
-  FileHeader header;
-
+/// Reads the 8 magic bytes that start every model file (DeepNet's and Sequential's) and fails,
+/// showing what the input starts with, unless they are deepnet's.
+inline void read_magic(ModelReader& reader) {
   unsigned char magic[8] = {};
   const std::size_t got = reader.read_some(magic, 8, "magic");
   if (std::memcmp(magic, file_magic.data(), got) != 0) {
@@ -218,6 +216,14 @@ FileHeader read_header(ModelReader& reader, const LoadOptions& options) {
                     escaped(file_magic.data(), file_magic.size()) + "\"");
   }
   if (got < 8) reader.truncated(0, "magic", 8, got);
+}
+
+/// Reads and checks the header, field by field.
+template <class Scalar>
+FileHeader read_header(ModelReader& reader, const LoadOptions& options) {
+  FileHeader header;
+
+  read_magic(reader);
 
   std::uint64_t at = reader.offset();
   const std::uint32_t version = reader.u32("version");

@@ -510,15 +510,7 @@ Sequential<Scalar> read_sequential_model(std::istream& in, const LoadOptions& op
                                          const std::string& name, const char* noun,
                                          std::optional<std::uint64_t> size, bool whole_input) {
   ModelReader reader(in, name, noun);
-  unsigned char magic[8] = {};
-  const std::size_t got = reader.read_some(magic, 8, "magic");
-  if (std::memcmp(magic, file_magic.data(), got) != 0) {
-    reader.fail(0, "magic",
-                "not a deepnet model file: it starts with \"" + escaped(magic, got) +
-                    "\", a model starts with the magic bytes \"" +
-                    escaped(file_magic.data(), file_magic.size()) + "\"");
-  }
-  if (got < 8) reader.truncated(0, "magic", 8, got);
+  read_magic(reader);
   const std::uint32_t version = reader.u32("version");
   if (version >= 1 && version <= file_format_version) {
     reader.fail(8, "version",

@@ -38,14 +38,16 @@ struct CheckpointIO {
   std::optional<TrainingState<Scalar>> (*resume)(DeepNet<Scalar>& net, const std::string& path);
 };
 
-/// The checkpoint code of the scalar types that model files hold.
-struct CheckpointHooks {
-  CheckpointIO<float> for_float;    ///< for DeepNet<float>
-  CheckpointIO<double> for_double;  ///< for DeepNet<double>
+/// One hook of type IO<float> and one of type IO<double>: model files and checkpoints hold
+/// nothing else.
+template <template <class> class IO>
+struct FloatAndDouble {
+  IO<float> for_float;    ///< for float networks
+  IO<double> for_double;  ///< for double networks
 
-  /// The writer and reader for `Scalar` (float or double: model files hold nothing else).
+  /// The hook for `Scalar` (float or double).
   template <class Scalar>
-  const CheckpointIO<Scalar>& get() const noexcept {
+  const IO<Scalar>& get() const noexcept {
     static_assert(std::is_same<Scalar, float>::value || std::is_same<Scalar, double>::value,
                   "checkpoints hold float or double parameters");
     if constexpr (std::is_same<Scalar, float>::value) {
@@ -55,6 +57,9 @@ struct CheckpointHooks {
     }
   }
 };
+
+/// The checkpoint writer and reader of both scalar types.
+using CheckpointHooks = FloatAndDouble<CheckpointIO>;
 
 /// The trainer's side of checkpoints for one scalar type: what `fit` does with the hooks above
 /// once an epoch is over (take `Trainer::state()` and save it) and once a resumed trainer is
@@ -68,23 +73,8 @@ struct TrainerCheckpointIO {
   void (*resume)(Trainer<Scalar, DeepNet<Scalar>>& trainer, const TrainingState<Scalar>& state);
 };
 
-/// The trainer's checkpoint code for the scalar types that model files hold.
-struct TrainerCheckpointHooks {
-  TrainerCheckpointIO<float> for_float;    ///< for Trainer<float>
-  TrainerCheckpointIO<double> for_double;  ///< for Trainer<double>
-
-  /// The functions for `Scalar` (float or double).
-  template <class Scalar>
-  const TrainerCheckpointIO<Scalar>& get() const noexcept {
-    static_assert(std::is_same<Scalar, float>::value || std::is_same<Scalar, double>::value,
-                  "checkpoints hold float or double parameters");
-    if constexpr (std::is_same<Scalar, float>::value) {
-      return for_float;
-    } else {
-      return for_double;
-    }
-  }
-};
+/// The trainer's checkpoint code of both scalar types.
+using TrainerCheckpointHooks = FloatAndDouble<TrainerCheckpointIO>;
 
 /// The trainer's hooks; defined in training/trainer.hpp, instantiated, like `checkpoint_hooks`,
 /// only by the setters `FitOptions::checkpoint` and `resume_from`.

@@ -101,6 +101,38 @@ void W2_mlp_epoch(benchmark::State& state) {
 }
 BENCHMARK(W2_mlp_epoch)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
 
+// ---- W5: W2's epoch with the course's second-part options: Adam, inverted dropout
+// (keep_prob 0.9 on the hidden layers) and batch normalisation on the hidden layers. The goal
+// compares it with W2's plain SGD epoch of the same run.
+void W5_adam_dropout_batch_norm_epoch(benchmark::State& state) {
+  using namespace workloads;
+  const Matrix<float> X = uniform_inputs<float>(kW2Inputs, kW2Examples, kSeed);
+  const Matrix<float> Y = random_labels<float>(kW2Classes, kW2Examples, kSeed + 1);
+  DeepNet<float> net(w2_dims(), Activation::ReLU, Activation::Softmax);
+  net.initialize(Init::He, kSeed);
+  for (deepnet::Index l = 1; l < net.L(); ++l) {
+    net.set_batch_norm(l);
+    net.set_keep_prob(l, 0.9);
+  }
+  const auto options = [](std::uint64_t seed, deepnet::Index epochs) {
+    return FitOptions()
+        .learning_rate(0.001)
+        .optimizer(deepnet::OptimizerSettings::adam())
+        .epochs(epochs)
+        .batch_size(kW2Batch)
+        .shuffle(true)
+        .seed(seed);
+  };
+  net.fit(X.leftCols(2 * kW2Batch), Y.leftCols(2 * kW2Batch), options(0, 1));  // warm-up
+  std::uint64_t epoch = 0;
+  for (auto _ : state) benchmark::DoNotOptimize(net.fit(X, Y, options(++epoch, 1)).cost.back());
+  report_threads(state);
+}
+BENCHMARK(W5_adam_dropout_batch_norm_epoch)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(1);
+
 // ---- W3: one example through W2's network, allocation-free prediction.
 void W3_latency(benchmark::State& state) {
   using namespace workloads;

@@ -14,6 +14,9 @@
 #include "../config.hpp"
 #include "random.hpp"
 
+#include <cmath>
+#include <cstdint>
+
 namespace deepnet {
 
 /// The dropout part of a layer: keep_prob and the mask D of the last training batch.
@@ -41,13 +44,20 @@ class Dropout {
   void forward(Span A, Random& random) {
     if (A.cols() > m_D.cols()) m_D.resize(m_units, A.cols());
     m_m = A.cols();
-    // Draw the mask first (the generator is sequential), then scale in one vectorised pass.
-    Span D(m_D.data(), m_units, m_m);
+    // One pass: draw each entry of D and apply it. uniform() < keep_prob compares k 2^-53
+    // (k the top 53 bits of the next draw) with keep_prob; comparing k with
+    // ceil(keep_prob 2^53) as integers is the same test without the conversion.
+    const std::uint64_t threshold = keep_threshold();
+    const Scalar scale = static_cast<Scalar>(1.0 / m_keep_prob);
+    Scalar* D = m_D.data();
     for (Index j = 0; j < m_m; ++j) {
-      for (Index i = 0; i < m_units; ++i)
-        D(i, j) = Scalar(random.uniform() < m_keep_prob);
+      Scalar* a = A.data() + j * A.rows();
+      Scalar* d = D + j * m_units;
+      for (Index i = 0; i < m_units; ++i) {
+        d[i] = Scalar((random.next() >> 11) < threshold);
+        a[i] *= d[i] * scale;
+      }
     }
-    A.array() *= D.array() * static_cast<Scalar>(1.0 / m_keep_prob);
   }
 
   /// Applies the mask of the forward pass to dA in place: dA := D * dA / keep_prob.
@@ -56,6 +66,11 @@ class Dropout {
   }
 
  private:
+  // ceil(keep_prob 2^53): the draws k = next() >> 11 below it are those with k 2^-53 < keep_prob.
+  std::uint64_t keep_threshold() const noexcept {
+    return static_cast<std::uint64_t>(std::ceil(m_keep_prob * 0x1.0p53));
+  }
+
   Index m_units;
   double m_keep_prob = 1.0;
   Matrix m_D;

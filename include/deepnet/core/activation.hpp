@@ -65,13 +65,21 @@ namespace detail {
 /// A = g(Z) column by column, after `prepare(z)` has updated each column z of Z (the bias add,
 /// or nothing). One pass per column: z is still in cache when g reads it. The switch sits
 /// outside the loop so that each loop body is a single vectorised Eigen expression.
+/// With `check_finite`, returns whether every entry of Z (after the bias add) is finite: the
+/// check reads each column while it is in cache, so that the forward pass needs no pass of its
+/// own over Z. Without, returns true.
 // One instantiation per Scalar: the bias is a runtime argument (nullptr: none), not a lambda,
 // and Z is always a writable span, so the six loop bodies are compiled once.
 template <class Scalar>
-void activate_columns(Activation g, MatrixSpan<Scalar> Z, MatrixSpan<Scalar> A, const Scalar* b) {
+bool activate_columns(Activation g, MatrixSpan<Scalar> Z, MatrixSpan<Scalar> A, const Scalar* b,
+                      bool check_finite = false) {
   using BiasArray = Eigen::Map<const Eigen::Array<Scalar, Eigen::Dynamic, 1>>;
-  const auto prepare = [b](auto& z) {
+  // z - z is 0 for a finite z and NaN for infinity or NaN, so the sum over every column stays
+  // 0 exactly when Z is finite (a sum of zeros cannot overflow).
+  Scalar not_finite(0);
+  const auto prepare = [b, check_finite, &not_finite](auto& z) {
     if (b != nullptr) z += BiasArray(b, z.rows());
+    if (check_finite) not_finite += (z - z).sum();
   };
   DEEPNET_ASSERT(A.rows() == Z.rows() && A.cols() == Z.cols(), "activate_columns: shapes");
   const auto each_column = [&](auto&& g_of_z) {
@@ -109,6 +117,7 @@ void activate_columns(Activation g, MatrixSpan<Scalar> Z, MatrixSpan<Scalar> A, 
       }
       break;
   }
+  return not_finite == Scalar(0);
 }
 
 }  // namespace detail

@@ -329,12 +329,10 @@ class DeepNet {
     }
     m_input.bind(X);
     for (Index l = 1; l <= L(); ++l) {
-      if (l == 1) {
-        layer(1).forward(m_input.X(), m_workspace, &m_random);
-      } else {
-        layer(l).forward(layer(l - 1).A(), m_workspace, &m_random);
-      }
-      check_finite(layer(l).Z(), l, m_input.X(), "DeepNet::forward");
+      // Each layer checks its Z while its activation loop has it in cache.
+      const bool finite = l == 1 ? layer(1).forward(m_input.X(), m_workspace, &m_random)
+                                 : layer(l).forward(layer(l - 1).A(), m_workspace, &m_random);
+      if (!finite) not_finite(l, m_input.X(), "DeepNet::forward");
     }
     m_pass = Pass::Forward;
     m_has_gradients = false;  // dZ, dA of an earlier pass describe other examples
@@ -617,13 +615,14 @@ class DeepNet {
       const LayerType& current = layer(l);
       typename LayerType::Span Z(workspace.m_Z.data(), current.units(), m);
       typename LayerType::Span A(workspace.m_A[l % 2].data(), current.units(), m);
+      bool finite = true;
       if (l == 1) {
-        current.forward_into(X, Z, A, workspace.m_gemm);
+        finite = current.forward_into(X, Z, A, workspace.m_gemm);
       } else {
         const Scalar* previous = workspace.m_A[(l - 1) % 2].data();
-        current.forward_into(View(previous, current.inputs(), m), Z, A, workspace.m_gemm);
+        finite = current.forward_into(View(previous, current.inputs(), m), Z, A, workspace.m_gemm);
       }
-      check_finite(View(Z.data(), Z.rows(), Z.cols()), l, X, "DeepNet::predict");
+      if (!finite) not_finite(l, X, "DeepNet::predict");
     }
     workspace.m_units = m_dims.back();
     workspace.m_m = m;
@@ -1018,10 +1017,12 @@ class DeepNet {
   }
 
   // X_T: nullptr, or X^T of the current forward pass (full-batch fit keeps it; see
-  // Layer::backward_parameters).
-  void backward_checked(const Eigen::Ref<const Matrix>& Y, const Matrix* X_T = nullptr) {
+  // Layer::backward_parameters). fill_dA: false when called by fit, which never reads dA[L]:
+  // a fused output gradient then skips it.
+  void backward_checked(const Eigen::Ref<const Matrix>& Y, const Matrix* X_T = nullptr,
+                        bool fill_dA = true) {
     check_parameters("DeepNet::backward");
-    layer(L()).backward_output(m_loss, Y);
+    layer(L()).backward_output(m_loss, Y, fill_dA);
     for (Index l = L(); l >= 1; --l) {
       LayerType& current = layer(l);
       if (l < L()) current.backward_activation();
@@ -1096,11 +1097,10 @@ class DeepNet {
     }
   }
 
-  /// Throws if Z[l] has a NaN or infinity: DataError naming the entry of X when X is the
-  /// cause, NumericalError naming the layer otherwise.
+  /// Z[l] has a NaN or infinity: throws DataError naming the entry of X when X is the cause,
+  /// NumericalError naming the layer otherwise.
   template <class XType>
-  static void check_finite(const View& Z, Index l, const XType& X, const char* where) {
-    if (detail::all_finite(Z)) return;
+  [[noreturn]] static void not_finite(Index l, const XType& X, const char* where) {
     if (l == 1) {
       for (Index j = 0; j < X.cols(); ++j) {
         for (Index i = 0; i < X.rows(); ++i) {

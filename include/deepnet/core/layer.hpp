@@ -97,7 +97,9 @@ class Layer {
   View A() const { return view(m_A); }
   /// dZ[l] = dA[l] * g'[l](Z[l]) of the last backward pass, n[l] x m.
   View dZ() const { return view(m_dZ); }
-  /// dA[l] = dL/dA[l] of the last backward pass, n[l] x m (m times dJ/dA[l]).
+  /// dA[l] = dL/dA[l] of the last backward pass, n[l] x m (m times dJ/dA[l]). The output
+  /// layer's dA[L] is not computed by fit's steps when its gradient is fused
+  /// (dZ[L] = A[L] - Y, see backward_output); DeepNet::backward always fills it.
   View dA() const { return view(m_dA); }
   /// Writable dA[l]: the layer above writes W[l+1]^T dZ[l+1] here.
   Span dA() { return span(m_dA); }
@@ -272,28 +274,34 @@ class Layer {
   /// then dropout when keep_prob < 1 and `random` is given; caches everything.
   /// \param A_prev A[l-1], n[l-1] x m
   /// \param random the generator of the dropout masks (nullptr: no dropout)
+  /// \return true when every entry of Z[l] is finite (checked on the way, see below)
   /// \throws ShapeError if A_prev does not have n[l-1] rows or W, b, dW, db lost their shapes
-  void forward(const Input& A_prev, detail::GemmWorkspace<Scalar>& workspace,
+  bool forward(const Input& A_prev, detail::GemmWorkspace<Scalar>& workspace,
                Random* random = nullptr) {
     check_input(A_prev, "Layer::forward");
     resize_batch(A_prev.cols());
     // Z[l] = W[l] A[l-1]   (n[l] x n[l-1] times n[l-1] x m)
     detail::multiply<false, false, Scalar>(span(m_Z), m_W, A_prev, Scalar(1), workspace);
+    bool finite = true;
     if (m_has_batch_norm) {
+      finite = detail::all_finite(view(m_Z));
       // Z_tilde = gamma (Z - mu) / sqrt(var + eps) + beta, A = g(Z_tilde)
       m_norm_passes->forward(m_norm, view(m_Z));
       activate_into<Scalar>(m_activation, m_norm.Z_tilde(), span(m_A));
     } else {
-      // Z[l] += b[l] (every column), A[l] = g[l](Z[l]): one pass over Z
-      add_bias_and_activate<Scalar>(m_activation, m_b, span(m_Z), span(m_A));
+      // Z[l] += b[l] (every column), A[l] = g[l](Z[l]) and the finiteness of Z: one pass
+      finite =
+          detail::activate_columns<Scalar>(m_activation, span(m_Z), span(m_A), m_b.data(), true);
     }
     if (m_dropout.active() && random != nullptr) m_dropout.forward(span(m_A), *random);
+    return finite;
   }
 
   /// Prediction's forward pass into storage of the caller's, leaving the caches alone: no
   /// dropout, and batch normalisation with the running statistics. Z and A are n[l] x m.
+  /// \return true when every entry of Z is finite
   /// \throws ShapeError as forward, or if Z or A is not n[l] x m
-  void forward_into(const Input& A_prev, Span Z, Span A,
+  bool forward_into(const Input& A_prev, Span Z, Span A,
                     detail::GemmWorkspace<Scalar>& workspace) const {
     check_input(A_prev, "Layer::forward_into");
     detail::expect_shape(Z, "Layer::forward_into", m_l, "Z", m_units, A_prev.cols(),
@@ -302,18 +310,21 @@ class Layer {
                          [] { return detail::the_shape_of("Z"); });
     detail::multiply<false, false, Scalar>(Z, m_W, A_prev, Scalar(1), workspace);
     if (m_has_batch_norm) {
+      // The normalised Z, which overwrote Z, is what is checked.
       m_norm_passes->forward_inference(m_norm, Z);
       activate_into<Scalar>(m_activation, View(Z.data(), Z.rows(), Z.cols()), A);
-    } else {
-      add_bias_and_activate<Scalar>(m_activation, m_b, Z, A);
+      return detail::all_finite(Z);
     }
+    return detail::activate_columns<Scalar>(m_activation, Z, A, m_b.data(), true);
   }
 
   /// The output layer's start of backpropagation: dA[L] and dL/d(pre-activation) from the loss
   /// (the fused A - Y where it applies), then batch normalisation's backward pass if any.
-  void backward_output(Loss loss, const Eigen::Ref<const Matrix>& Y) {
-    output_gradient<Scalar>(loss, m_activation, pre_activation(), A(), Y, span(m_dA),
-                            pre_activation_gradient());
+  /// \param fill_dA false: where the gradient is fused, dA[L] is not computed (it keeps
+  ///        whatever it held); the training loop, which never reads it, passes false
+  void backward_output(Loss loss, const Eigen::Ref<const Matrix>& Y, bool fill_dA = true) {
+    detail::output_gradient<Scalar>(loss, m_activation, pre_activation(), A(), Y, span(m_dA),
+                                    pre_activation_gradient(), fill_dA);
     if (m_has_batch_norm) m_norm_passes->backward(m_norm, span(m_dZ));
   }
 
@@ -360,14 +371,16 @@ class Layer {
     }
     const Scalar inv_m = Scalar(1) / static_cast<Scalar>(m_m);
     const View dZ_l = view(m_dZ);
-    // dW[l] = (1/m) dZ[l] A[l-1]^T   (n[l] x m times m x n[l-1])
+    // dW[l] = (1/m) dZ[l] A[l-1]^T   (n[l] x m times m x n[l-1]). With L2, the product starts
+    // from (lambda/m) W[l], the derivative of (lambda/2m) ||W[l]||^2, written where the kernel
+    // would have written zeros: no pass of its own over dW.
+    const bool l2 = lambda != 0.0;
+    if (l2) m_dW.noalias() = (static_cast<Scalar>(lambda) * inv_m) * m_W;
     if (A_prev_T != nullptr) {
-      detail::multiply<false, false, Scalar>(span_of(m_dW), dZ_l, *A_prev_T, inv_m, workspace);
+      detail::multiply<false, false, Scalar>(span_of(m_dW), dZ_l, *A_prev_T, inv_m, workspace, l2);
     } else {
-      detail::multiply<false, true, Scalar>(span_of(m_dW), dZ_l, A_prev, inv_m, workspace);
+      detail::multiply<false, true, Scalar>(span_of(m_dW), dZ_l, A_prev, inv_m, workspace, l2);
     }
-    // + (lambda/m) W[l], the derivative of (lambda/2m) ||W[l]||^2
-    if (lambda != 0.0) m_dW.noalias() += (static_cast<Scalar>(lambda) * inv_m) * m_W;
     // db[l] = (1/m) dZ[l] 1: the sum over the m examples, because b[l] was added to every column
     if (!m_has_batch_norm) m_db.noalias() = dZ_l.rowwise().sum() * inv_m;
     // dA[l-1] = W[l]^T dZ[l]   (n[l-1] x n[l] times n[l] x m)

@@ -200,14 +200,27 @@ Scalar cost_from_activations(Loss loss, const Matrix<Scalar>& A,
   return Scalar(0);
 }
 
-/// The gradient that starts the backward pass, from the cached Z[L], A[L] and the targets Y:
-/// dA[L] = dL/dA[L] and dZ[L] = dL/dZ[L]. Sigmoid + BinaryCrossEntropy and
-/// Softmax + CategoricalCrossEntropy use the fused dZ[L] = A[L] - Y, which is exact and
-/// cannot divide by zero; dA[L] is still filled, from Z[L], for inspection.
+namespace detail {
+
+/// True when the loss and the output activation make dZ[L] = A[L] - Y directly: Sigmoid with
+/// BinaryCrossEntropy, Softmax with CategoricalCrossEntropy.
+inline bool fused_output(Loss loss, Activation output) {
+  return (loss == Loss::BinaryCrossEntropy && output == Activation::Sigmoid) ||
+         (loss == Loss::CategoricalCrossEntropy && output == Activation::Softmax);
+}
+
+/// output_gradient, with dA[L] left alone when the gradient is fused and `fill_dA` is false:
+/// the training loop never reads it then, so that is one pass over n[L] x m (and m exps)
+/// less per step.
 template <class Scalar>
 void output_gradient(Loss loss, Activation output, MatrixView<Scalar> Z, MatrixView<Scalar> A,
                      const Eigen::Ref<const Matrix<Scalar>>& Y, MatrixSpan<Scalar> dA,
-                     MatrixSpan<Scalar> dZ) {
+                     MatrixSpan<Scalar> dZ, bool fill_dA) {
+  const bool fused = fused_output(loss, output);
+  if (fused && !fill_dA) {
+    dZ = A - Y;
+    return;
+  }
   const Scalar one(1);
   switch (loss) {
     case Loss::BinaryCrossEntropy: {
@@ -226,14 +239,25 @@ void output_gradient(Loss loss, Activation output, MatrixView<Scalar> Z, MatrixV
       dA = A - Y;
       break;
   }
-  const bool fused = (loss == Loss::BinaryCrossEntropy && output == Activation::Sigmoid) ||
-                     (loss == Loss::CategoricalCrossEntropy && output == Activation::Softmax);
   if (fused) {
     dZ = A - Y;
   } else {
     activation_backward<Scalar>(output, Z, A, MatrixView<Scalar>(dA.data(), dA.rows(), dA.cols()),
                                 dZ);
   }
+}
+
+}  // namespace detail
+
+/// The gradient that starts the backward pass, from the cached Z[L], A[L] and the targets Y:
+/// dA[L] = dL/dA[L] and dZ[L] = dL/dZ[L]. Sigmoid + BinaryCrossEntropy and
+/// Softmax + CategoricalCrossEntropy use the fused dZ[L] = A[L] - Y, which is exact and
+/// cannot divide by zero; dA[L] is still filled, from Z[L], for inspection.
+template <class Scalar>
+void output_gradient(Loss loss, Activation output, MatrixView<Scalar> Z, MatrixView<Scalar> A,
+                     const Eigen::Ref<const Matrix<Scalar>>& Y, MatrixSpan<Scalar> dA,
+                     MatrixSpan<Scalar> dZ) {
+  detail::output_gradient<Scalar>(loss, output, Z, A, Y, dA, dZ, true);
 }
 
 }  // namespace deepnet

@@ -84,17 +84,18 @@ void gemv(Index rows, Index cols, const Scalar* M, Index stride, const Scalar* x
   }
 }
 
-/// C = alpha op(A) op(B) when C is one column or one row, as one matrix-vector product; false
-/// (nothing done) in the rare layouts the GEMV kernel cannot read, left to the GEMM kernel.
+/// C = alpha op(A) op(B) (C += ... with `accumulate`) when C is one column or one row, as one
+/// matrix-vector product; false (nothing done) in the rare layouts the GEMV kernel cannot
+/// read, left to the GEMM kernel.
 template <bool TransposeA, bool TransposeB, class Scalar>
 bool multiply_vector(MatrixSpan<Scalar> C, const Eigen::Ref<const Matrix<Scalar>>& A,
                      const Eigen::Ref<const Matrix<Scalar>>& B, Scalar alpha, Index rows,
-                     Index cols, Index depth) {
-  C.setZero();  // the kernel accumulates
+                     Index cols, Index depth, bool accumulate = false) {
   if (cols == 1) {
     // c = op(A) b, b the one column of op(B)
     const Index b_stride = TransposeB ? B.outerStride() : 1;
-    if (TransposeA && b_stride != 1) return false;
+    if (TransposeA && b_stride != 1) return false;  // before C is touched
+    if (!accumulate) C.setZero();                   // the kernel accumulates
     gemv<TransposeA, Scalar>(rows, depth, A.data(), A.outerStride(), B.data(), b_stride, C.data(),
                              alpha);
     return true;
@@ -102,18 +103,21 @@ bool multiply_vector(MatrixSpan<Scalar> C, const Eigen::Ref<const Matrix<Scalar>
   // rows == 1: c^T = op(B)^T a^T, a the one row of op(A); C's row is contiguous.
   const Index a_stride = TransposeA ? 1 : A.outerStride();
   if (!TransposeB && a_stride != 1) return false;
+  if (!accumulate) C.setZero();
   gemv<!TransposeB, Scalar>(cols, depth, B.data(), B.outerStride(), A.data(), a_stride, C.data(),
                             alpha);
   return true;
 }
 
-/// C = alpha * op(A) * op(B), where op(M) is M or M^T, for column-major operands.
+/// C = alpha * op(A) * op(B), where op(M) is M or M^T, for column-major operands; with
+/// `accumulate`, C += alpha * op(A) * op(B) (the kernel starts from C: no pass of its own to
+/// add a term that is already in C, such as L2's (lambda/m) W in dW).
 /// Writes every entry of C; never allocates once `workspace` has grown to the product's size
 /// (unless Eigen runs its product on several OpenMP threads, which allocate their own buffers).
 template <bool TransposeA, bool TransposeB, class Scalar>
 void multiply(MatrixSpan<Scalar> C, const Eigen::Ref<const Matrix<Scalar>>& A,
               const Eigen::Ref<const Matrix<Scalar>>& B, Scalar alpha,
-              GemmWorkspace<Scalar>& workspace) {
+              GemmWorkspace<Scalar>& workspace, bool accumulate = false) {
   const Index rows = TransposeA ? A.cols() : A.rows();
   const Index depth = TransposeA ? A.rows() : A.cols();
   const Index cols = TransposeB ? B.rows() : B.cols();
@@ -122,13 +126,25 @@ void multiply(MatrixSpan<Scalar> C, const Eigen::Ref<const Matrix<Scalar>>& A,
       "multiply: operand shapes do not match");
   if (rows == 0 || cols == 0) return;
   if (depth == 0) {
-    C.setZero();
+    if (!accumulate) C.setZero();
     return;
   }
 
 #ifdef EIGEN_HAS_OPENMP
   if (Eigen::nbThreads() > 1) {
     // Eigen's own product runs on its OpenMP threads, each with buffers of its own.
+    if (accumulate) {
+      if constexpr (TransposeA && TransposeB) {
+        C.noalias() += alpha * (A.transpose() * B.transpose());
+      } else if constexpr (TransposeA) {
+        C.noalias() += alpha * (A.transpose() * B);
+      } else if constexpr (TransposeB) {
+        C.noalias() += alpha * (A * B.transpose());
+      } else {
+        C.noalias() += alpha * (A * B);
+      }
+      return;
+    }
     if constexpr (TransposeA && TransposeB) {
       C.noalias() = A.transpose() * B.transpose();
     } else if constexpr (TransposeA) {
@@ -146,11 +162,14 @@ void multiply(MatrixSpan<Scalar> C, const Eigen::Ref<const Matrix<Scalar>>& A,
   // kernel below: a single instantiation per transpose combination and no expression
   // templates (Eigen's product expression instantiates its lazy, GEMV and GEMM paths).
   if (cols == 1 || rows == 1) {
-    if (multiply_vector<TransposeA, TransposeB, Scalar>(C, A, B, alpha, rows, cols, depth)) return;
+    if (multiply_vector<TransposeA, TransposeB, Scalar>(C, A, B, alpha, rows, cols, depth,
+                                                        accumulate)) {
+      return;
+    }
   }
   // Eigen's blocked kernel accumulates C += alpha op(A) op(B). A transposed column-major
   // operand is the same memory read as row-major, so no transpose is ever copied.
-  C.setZero();
+  if (!accumulate) C.setZero();
   workspace.prepare(rows, cols, depth);
   using Product = Eigen::internal::general_matrix_matrix_product<
       Index, Scalar, TransposeA ? Eigen::RowMajor : Eigen::ColMajor, false, Scalar,

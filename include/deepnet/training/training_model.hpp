@@ -116,9 +116,10 @@ struct TrainingModel<DeepNet<S>> {
   static MatrixView<Scalar> output(const Net& net) { return net.layer(net.L()).A(); }
   /// Full-batch training may hand backward a copy of X^T, from which dW[1] is faster.
   static constexpr bool keeps_input_transpose = true;
-  /// The backward pass for the last forward pass; X_T: nullptr, or X^T of that pass.
+  /// The backward pass for the last forward pass; X_T: nullptr, or X^T of that pass. dA[L] is
+  /// not computed where the output gradient is fused (dZ[L] = A[L] - Y): nothing reads it.
   static void backward(Net& net, const Data& Y, const Matrix<Scalar>* X_T) {
-    net.backward_checked(Y, X_T);
+    net.backward_checked(Y, X_T, false);
   }
   /// One step of the optimizer with learning rate alpha.
   static void update(Net& net, Optimizer<Scalar>& optimizer, double alpha) {

@@ -4,6 +4,8 @@
 // whose cost was finite, bit for bit what a run stopped one iteration earlier gives.
 #include "support/test_support.hpp"
 
+#include "support/all_parameters.hpp"
+
 #include <deepnet/deepnet.hpp>
 
 #include <cmath>
@@ -22,18 +24,6 @@ using deepnet::Loss;
 using deepnet::Matrix;
 
 namespace {
-
-// Every parameter of the network, in one vector, to compare two networks bit for bit.
-template <class Scalar>
-std::vector<Scalar> parameters(DeepNet<Scalar>& net) {
-  std::vector<Scalar> values;
-  for (Index l = 1; l <= net.L(); ++l) {
-    net.layer(l).for_each_parameter([&](const char*, auto theta, auto) {
-      values.insert(values.end(), theta.data(), theta.data() + theta.size());
-    });
-  }
-  return values;
-}
 
 bool all_finite(const std::vector<double>& values) {
   for (const double v : values)
@@ -100,11 +90,11 @@ TEST_CASE("a huge learning rate: DivergenceError names the iteration and the lay
 
   // The network holds the parameters the last finite iteration started from: a fresh run of
   // iteration - 1 steps (full batch, deterministic) ends on the same bits.
-  const std::vector<double> kept = parameters(net);
+  const std::vector<double> kept = deepnet_test::all_parameters(net);
   CHECK(all_finite(kept));
   DeepNet<double> again = regression_net();
   (void)again.fit(data.X, data.Y, FitOptions().learning_rate(1e3).iterations(iteration - 1));
-  CHECK(parameters(again) == kept);
+  CHECK(deepnet_test::all_parameters(again) == kept);
   // ... with which the cost was finite, so the network predicts finite values.
   const Matrix<double> A = net.predict(data.X);
   CHECK(A.allFinite());
@@ -119,7 +109,7 @@ TEST_CASE("divergence at the first iteration keeps the parameters training start
   DeepNet<double> net({2, 3, 1}, Activation::Tanh, Activation::Sigmoid);
   net.initialize(Init::ScaledNormal, 1);
   net.layer(1).W() *= 1e300;  // finite, but W X overflows
-  const std::vector<double> before = parameters(net);
+  const std::vector<double> before = deepnet_test::all_parameters(net);
   Matrix<double> X(2, 4);
   X << 1e10, -1e10, 2e10, 3e10,  //
       5e9, 1e10, -4e10, 1e10;
@@ -134,7 +124,7 @@ TEST_CASE("divergence at the first iteration keeps the parameters training start
     CHECK_THAT(e.what(), Contains("training diverged at iteration 0 (epoch 0)"));
     CHECK_THAT(e.what(), Contains("the network keeps the parameters it started with"));
   }
-  CHECK(parameters(net) == before);
+  CHECK(deepnet_test::all_parameters(net) == before);
 }
 
 TEST_CASE("the layer named is the first whose A holds NaN or infinity", "[divergence]") {
@@ -194,7 +184,7 @@ TEST_CASE("divergence seen by the validation pass also restores the last finite 
   // Z[1] = W X overflow in the validation pass after the first update.
   DeepNet<double> net({1, 1}, Activation::ReLU, Activation::Identity);
   net.layer(1).W().setConstant(10.0);
-  const std::vector<double> before = parameters(net);
+  const std::vector<double> before = deepnet_test::all_parameters(net);
   const Matrix<double> X = Matrix<double>::Ones(1, 4);
   const Matrix<double> Y = Matrix<double>::Ones(1, 4);
   const Matrix<double> X_val = Matrix<double>::Constant(1, 2, 1e308);
@@ -211,5 +201,5 @@ TEST_CASE("divergence seen by the validation pass also restores the last finite 
     CHECK_THAT(e.what(), Contains("the parameters of iteration 0"));
   }
   // Iteration 0 started from the initial parameters.
-  CHECK(parameters(net) == before);
+  CHECK(deepnet_test::all_parameters(net) == before);
 }

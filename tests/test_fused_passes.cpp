@@ -4,6 +4,8 @@
 // product (layer.hpp).
 #include "support/test_support.hpp"
 
+#include "support/all_parameters.hpp"
+
 #include <deepnet/deepnet.hpp>
 
 #include <cmath>
@@ -20,18 +22,6 @@ using deepnet::Loss;
 using deepnet::Matrix;
 
 namespace {
-
-// Every parameter of the network, in one vector, to compare two networks bit for bit.
-template <class Scalar>
-std::vector<Scalar> fused_parameters(DeepNet<Scalar>& net) {
-  std::vector<Scalar> values;
-  for (Index l = 1; l <= net.L(); ++l) {
-    net.layer(l).for_each_parameter([&](const char*, auto theta, auto) {
-      values.insert(values.end(), theta.data(), theta.data() + theta.size());
-    });
-  }
-  return values;
-}
 
 // The reference for the fused check: std::isfinite on every entry of W-free Z + b.
 template <class Scalar>
@@ -159,7 +149,7 @@ TEST_CASE("fit's steps, which skip dA[L] where dZ[L] = A[L] - Y, give the bits o
           by_hand.update(alpha);
         }
       }
-      CHECK(fused_parameters(fitted) == fused_parameters(by_hand));
+      CHECK(deepnet_test::all_parameters(fitted) == deepnet_test::all_parameters(by_hand));
     }
   }
 }

@@ -218,6 +218,19 @@ inline void read_magic(ModelReader& reader) {
   if (got < 8) reader.truncated(0, "magic", 8, got);
 }
 
+/// Reads the scalar_type field (float32 or float64), failing at its offset for another code.
+inline FileScalar read_scalar_type(ModelReader& reader) {
+  const std::uint64_t at = reader.offset();
+  const std::uint32_t scalar = reader.u32("scalar_type");
+  if (scalar != static_cast<std::uint32_t>(FileScalar::Float32) &&
+      scalar != static_cast<std::uint32_t>(FileScalar::Float64)) {
+    reader.fail(
+        at, "scalar_type",
+        "unknown scalar_type code " + std::to_string(scalar) + " (1 is float32, 2 is float64)");
+  }
+  return static_cast<FileScalar>(scalar);
+}
+
 /// Reads and checks the header, field by field.
 template <class Scalar>
 FileHeader read_header(ModelReader& reader, const LoadOptions& options) {
@@ -241,14 +254,7 @@ FileHeader read_header(ModelReader& reader, const LoadOptions& options) {
   header.version = version;
 
   at = reader.offset();
-  const std::uint32_t scalar = reader.u32("scalar_type");
-  if (scalar != static_cast<std::uint32_t>(FileScalar::Float32) &&
-      scalar != static_cast<std::uint32_t>(FileScalar::Float64)) {
-    reader.fail(
-        at, "scalar_type",
-        "unknown scalar_type code " + std::to_string(scalar) + " (1 is float32, 2 is float64)");
-  }
-  header.scalar = static_cast<FileScalar>(scalar);
+  header.scalar = read_scalar_type(reader);
   const FileScalar wanted = file_scalar_of<Scalar>();
   if (header.scalar != wanted && !options.convert_scalar()) {
     reader.fail(at, "scalar_type",

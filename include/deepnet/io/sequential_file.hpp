@@ -198,14 +198,7 @@ Sequential<Scalar> read_sequential_body(ModelReader& reader, const LoadOptions& 
                                         const char* noun, std::optional<std::uint64_t> size,
                                         bool whole_input, std::istream& in) {
   std::uint64_t at = reader.offset();
-  const std::uint32_t scalar = reader.u32("scalar_type");
-  if (scalar != static_cast<std::uint32_t>(FileScalar::Float32) &&
-      scalar != static_cast<std::uint32_t>(FileScalar::Float64)) {
-    reader.fail(
-        at, "scalar_type",
-        "unknown scalar_type code " + std::to_string(scalar) + " (1 is float32, 2 is float64)");
-  }
-  const auto file_scalar = static_cast<FileScalar>(scalar);
+  const FileScalar file_scalar = read_scalar_type(reader);
   const FileScalar wanted = file_scalar_of<Scalar>();
   if (file_scalar != wanted && !options.convert_scalar()) {
     reader.fail(at, "scalar_type",

@@ -15,8 +15,8 @@
 
 namespace {
 
-// With DEEPNET_OPENMP, Eigen runs a product on several threads with buffers it allocates on
-// every call (detail/gemm.hpp): the promise of no allocation is for one thread.
+// These cases run on one thread; tests/test_threads.cpp makes the same promise for products
+// split over two OpenMP threads.
 [[maybe_unused]] const bool g_one_thread = [] {
   Eigen::setNbThreads(1);
   return true;

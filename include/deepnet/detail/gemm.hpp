@@ -25,12 +25,14 @@
 #endif
 
 #include <algorithm>
+#include <vector>
 
 namespace deepnet {
 namespace detail {
 
 /// The packing buffers of Eigen's blocked matrix product, kept from one call to the next.
-/// A copy starts with empty buffers of its own.
+/// A copy starts with empty buffers of its own. With several OpenMP threads, `multiply` splits
+/// a large product into one part per thread, each with buffers of its own: `part(t)`.
 template <class Scalar>
 class GemmWorkspace : public Eigen::internal::level3_blocking<Scalar, Scalar> {
  public:
@@ -54,6 +56,16 @@ class GemmWorkspace : public Eigen::internal::level3_blocking<Scalar, Scalar> {
     this->m_blockB = m_packed_rhs.data();
   }
 
+  /// Makes room for the workspaces of `parts` threads; allocates only when there are more
+  /// parts than ever before (call it outside the parallel region).
+  void reserve_parts(int parts) {
+    if (static_cast<int>(m_parts.size()) < parts - 1) {
+      m_parts.resize(static_cast<std::size_t>(parts - 1));
+    }
+  }
+  /// The workspace of thread t of a split product: this one for t = 0.
+  GemmWorkspace& part(int t) { return t == 0 ? *this : m_parts[static_cast<std::size_t>(t - 1)]; }
+
  private:
   static void grow(Vector<Scalar>& buffer, Index size) {
     if (buffer.size() < size) buffer.resize(size);
@@ -61,6 +73,7 @@ class GemmWorkspace : public Eigen::internal::level3_blocking<Scalar, Scalar> {
 
   Vector<Scalar> m_packed_lhs;
   Vector<Scalar> m_packed_rhs;
+  std::vector<GemmWorkspace> m_parts;  // threads 1, 2, ... of a split product
 };
 
 /// Column-major (lhs stored by columns) or row-major matrix times a strided vector, through
@@ -109,11 +122,45 @@ bool multiply_vector(MatrixSpan<Scalar> C, const Eigen::Ref<const Matrix<Scalar>
   return true;
 }
 
+/// C += alpha op(A) op(B) on raw column-major storage, through Eigen's blocked kernel with
+/// the packing buffers of `workspace`. op(A) is rows x depth, op(B) depth x cols.
+template <bool TransposeA, bool TransposeB, class Scalar>
+void gemm_kernel(Index rows, Index cols, Index depth, const Scalar* A, Index lda, const Scalar* B,
+                 Index ldb, Scalar* C, Index ldc, Scalar alpha, GemmWorkspace<Scalar>& workspace) {
+  // A transposed column-major operand is the same memory read as row-major, so no transpose
+  // is ever copied.
+  using Product = Eigen::internal::general_matrix_matrix_product<
+      Index, Scalar, TransposeA ? Eigen::RowMajor : Eigen::ColMajor, false, Scalar,
+      TransposeB ? Eigen::RowMajor : Eigen::ColMajor, false, Eigen::ColMajor, 1>;
+  workspace.prepare(rows, cols, depth);
+  Product::run(rows, cols, depth, A, lda, B, ldb, C, 1, ldc, alpha, workspace, nullptr);
+}
+
+/// How many threads `multiply` gives a rows x cols product over `depth`: Eigen::nbThreads()
+/// (OMP_NUM_THREADS) for a product large enough to be worth a fork, at most one per 32 rows
+/// or columns of the side it splits; 1 without OpenMP.
+inline int product_threads(Index rows, Index cols, Index depth) {
+#ifdef EIGEN_HAS_OPENMP
+  const int threads = Eigen::nbThreads();
+  // Below about 2^18 multiply-adds (a few microseconds) a fork and join costs more than it saves.
+  if (threads < 2 || rows * cols * depth < (Index(1) << 18)) return 1;
+  const Index split = std::max(rows, cols);
+  return static_cast<int>(std::min<Index>(threads, split / 32));
+#else
+  (void)rows, (void)cols, (void)depth;
+  return 1;
+#endif
+}
+
 /// C = alpha * op(A) * op(B), where op(M) is M or M^T, for column-major operands; with
 /// `accumulate`, C += alpha * op(A) * op(B) (the kernel starts from C: no pass of its own to
 /// add a term that is already in C, such as L2's (lambda/m) W in dW).
-/// Writes every entry of C; never allocates once `workspace` has grown to the product's size
-/// (unless Eigen runs its product on several OpenMP threads, which allocate their own buffers).
+/// Writes every entry of C; never allocates once `workspace` has grown to the product's size.
+/// With several OpenMP threads a large product is split into one block of C per thread, each
+/// computed by the same kernel with buffers of its own (`GemmWorkspace::part`): no allocation
+/// after the first call either, and the same result for the same thread count. (Eigen's own
+/// parallel product allocates its buffers on every call and meets its threads at a barrier
+/// for each block.)
 template <bool TransposeA, bool TransposeB, class Scalar>
 void multiply(MatrixSpan<Scalar> C, const Eigen::Ref<const Matrix<Scalar>>& A,
               const Eigen::Ref<const Matrix<Scalar>>& B, Scalar alpha,
@@ -129,35 +176,6 @@ void multiply(MatrixSpan<Scalar> C, const Eigen::Ref<const Matrix<Scalar>>& A,
     if (!accumulate) C.setZero();
     return;
   }
-
-#ifdef EIGEN_HAS_OPENMP
-  if (Eigen::nbThreads() > 1) {
-    // Eigen's own product runs on its OpenMP threads, each with buffers of its own.
-    if (accumulate) {
-      if constexpr (TransposeA && TransposeB) {
-        C.noalias() += alpha * (A.transpose() * B.transpose());
-      } else if constexpr (TransposeA) {
-        C.noalias() += alpha * (A.transpose() * B);
-      } else if constexpr (TransposeB) {
-        C.noalias() += alpha * (A * B.transpose());
-      } else {
-        C.noalias() += alpha * (A * B);
-      }
-      return;
-    }
-    if constexpr (TransposeA && TransposeB) {
-      C.noalias() = A.transpose() * B.transpose();
-    } else if constexpr (TransposeA) {
-      C.noalias() = A.transpose() * B;
-    } else if constexpr (TransposeB) {
-      C.noalias() = A * B.transpose();
-    } else {
-      C.noalias() = A * B;
-    }
-    if (alpha != Scalar(1)) C *= alpha;
-    return;
-  }
-#endif
   // Every product, small ones and matrix-vector ones included, goes through the one blocked
   // kernel below: a single instantiation per transpose combination and no expression
   // templates (Eigen's product expression instantiates its lazy, GEMV and GEMM paths).
@@ -167,15 +185,47 @@ void multiply(MatrixSpan<Scalar> C, const Eigen::Ref<const Matrix<Scalar>>& A,
       return;
     }
   }
-  // Eigen's blocked kernel accumulates C += alpha op(A) op(B). A transposed column-major
-  // operand is the same memory read as row-major, so no transpose is ever copied.
-  if (!accumulate) C.setZero();
-  workspace.prepare(rows, cols, depth);
-  using Product = Eigen::internal::general_matrix_matrix_product<
-      Index, Scalar, TransposeA ? Eigen::RowMajor : Eigen::ColMajor, false, Scalar,
-      TransposeB ? Eigen::RowMajor : Eigen::ColMajor, false, Eigen::ColMajor, 1>;
-  Product::run(rows, cols, depth, A.data(), A.outerStride(), B.data(), B.outerStride(), C.data(), 1,
-               C.outerStride(), alpha, workspace, nullptr);
+  const Index lda = A.outerStride(), ldb = B.outerStride(), ldc = C.outerStride();
+  const int threads = product_threads(rows, cols, depth);
+  if (threads == 1) {
+    // Eigen's blocked kernel accumulates C += alpha op(A) op(B).
+    if (!accumulate) C.setZero();
+    gemm_kernel<TransposeA, TransposeB, Scalar>(rows, cols, depth, A.data(), lda, B.data(), ldb,
+                                                C.data(), ldc, alpha, workspace);
+    return;
+  }
+  // Split the longer side of C, so that the operand every thread packs in full is the smaller
+  // one: C's columns j (op(B)'s columns, B's rows when transposed), or C's rows i (op(A)'s rows).
+  workspace.reserve_parts(threads);
+  const bool by_columns = cols >= rows;
+  const Index length = by_columns ? cols : rows;
+#ifdef EIGEN_HAS_OPENMP
+#pragma omp parallel for num_threads(threads) schedule(static)
+#endif
+  for (int t = 0; t < threads; ++t) {
+    // Block boundaries on multiples of 16 (a vector register of floats), the last block to the end.
+    const Index begin = (length * t / threads) / 16 * 16;
+    const Index end = t + 1 == threads ? length : (length * (t + 1) / threads) / 16 * 16;
+    if (end <= begin) continue;
+    const Index size = end - begin;
+    if (by_columns) {
+      Scalar* C_part = C.data() + begin * ldc;
+      if (!accumulate) MatrixSpan<Scalar>(C_part, rows, size).setZero();
+      const Scalar* B_part = B.data() + (TransposeB ? begin : begin * ldb);
+      gemm_kernel<TransposeA, TransposeB, Scalar>(rows, size, depth, A.data(), lda, B_part, ldb,
+                                                  C_part, ldc, alpha, workspace.part(t));
+    } else {
+      Scalar* C_part = C.data() + begin;
+      if (!accumulate) {
+        Eigen::Map<Matrix<Scalar>, 0, Eigen::OuterStride<>>(C_part, size, cols,
+                                                            Eigen::OuterStride<>(ldc))
+            .setZero();
+      }
+      const Scalar* A_part = A.data() + (TransposeA ? begin * lda : begin);
+      gemm_kernel<TransposeA, TransposeB, Scalar>(size, cols, depth, A_part, lda, B.data(), ldb,
+                                                  C_part, ldc, alpha, workspace.part(t));
+    }
+  }
 }
 
 }  // namespace detail

@@ -10,6 +10,7 @@
 
 #include <deepnet/core/random.hpp>
 #include <deepnet/detail/crc32.hpp>
+#include <deepnet/detail/file_status.hpp>
 #include <deepnet/io/csv.hpp>
 #include <deepnet/io/idx.hpp>
 
@@ -322,6 +323,25 @@ TEST_CASE("IDX: a damaged gzip stream is a FormatError", "[io][idx][gzip]") {
   }
 }
 #endif
+
+TEST_CASE("file_status: what is at a path, as the loaders' messages say it", "[io][errors]") {
+  using deepnet::detail::file_status;
+  using deepnet::detail::FileKind;
+  TempDir dir;
+  write_file(dir / "five.bin", "12345");
+
+  const deepnet::detail::FileStatus regular = file_status(dir / "five.bin");
+  CHECK(regular.kind == FileKind::regular);
+  REQUIRE(regular.size.has_value());
+  CHECK(*regular.size == 5u);
+
+  CHECK(file_status(dir / "missing.bin").kind == FileKind::missing);
+  // A path through a file names nothing, as std::filesystem says too.
+  CHECK(file_status(dir / "five.bin/inside").kind == FileKind::missing);
+  const deepnet::detail::FileStatus directory = file_status(dir.path().string());
+  CHECK(directory.kind == FileKind::directory);
+  CHECK_FALSE(directory.size.has_value());
+}
 
 TEST_CASE("IDX: a missing file, a directory, an empty file", "[io][idx][errors]") {
   TempDir dir;

@@ -5,6 +5,7 @@
 #define DEEPNET_IO_COMMON_HPP
 
 #include "../config.hpp"
+#include "../detail/file_status.hpp"
 #include "../detail/option.hpp"
 #include "../errors.hpp"
 
@@ -12,7 +13,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <string>
@@ -86,20 +86,14 @@ inline std::string quote(const std::string& text, std::size_t max = 40) {
 /// it does not exist, it is a directory, or the system refuses (permissions, ...).
 /// \param size set to the file's size in bytes when it is a regular file
 inline std::ifstream open_file(const std::string& path, std::optional<std::uint64_t>& size) {
-  namespace fs = std::filesystem;
-  std::error_code error;
-  const fs::file_status status = fs::status(path, error);
-  if (status.type() == fs::file_type::not_found) {
+  const FileStatus status = file_status(path);
+  if (status.kind == FileKind::missing) {
     throw FormatError(path + ": no such file", path);
   }
-  if (status.type() == fs::file_type::directory) {
+  if (status.kind == FileKind::directory) {
     throw FormatError(path + ": is a directory, not a file", path);
   }
-  size.reset();
-  if (status.type() == fs::file_type::regular) {
-    const std::uintmax_t bytes = fs::file_size(path, error);
-    if (!error) size = static_cast<std::uint64_t>(bytes);
-  }
+  size = status.size;
   errno = 0;
   std::ifstream in(path, std::ios::binary);
   if (!in) {

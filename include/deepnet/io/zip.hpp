@@ -12,13 +12,13 @@
 
 #include "../detail/bytes.hpp"
 #include "../detail/crc32.hpp"
+#include "../detail/file_status.hpp"
 #include "../errors.hpp"
 
 #include <algorithm>
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
-#include <filesystem>
 #include <fstream>
 #include <map>
 #include <string>
@@ -199,8 +199,7 @@ class ArchiveReader {
   /// Opens `path` and reads its directory.
   /// \throws FormatError if it cannot be opened or is not a ZIP archive this reader understands
   explicit ArchiveReader(const std::string& path) : m_file(path) {
-    std::error_code error;
-    if (std::filesystem::is_directory(path, error)) {
+    if (detail::file_status(path).kind == detail::FileKind::directory) {
       fail(m_file, "", -1, "is a directory, not an .npz archive");
     }
     m_in.open(path, std::ios::binary | std::ios::ate);

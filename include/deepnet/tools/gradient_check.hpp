@@ -22,6 +22,7 @@
 #include <ostream>
 #include <sstream>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace deepnet {
@@ -126,8 +127,12 @@ constexpr double default_gradient_threshold = std::is_same<Scalar, float>::value
 
 namespace detail {
 
-inline GradientCheckEntry compare(Index l, std::string symbol, const Matrix<double>& analytic,
-                                  const Matrix<double>& numeric, double threshold) {
+// compare and compare_all are templates only so that a program that never calls
+// gradient_check does not compile them (their double norms cost every such program compiler
+// memory).
+template <class Unused = void>
+GradientCheckEntry compare(Index l, std::string symbol, const Matrix<double>& analytic,
+                           const Matrix<double>& numeric, double threshold) {
   GradientCheckEntry entry;
   entry.layer = l;
   entry.symbol = std::move(symbol);
@@ -145,8 +150,9 @@ inline GradientCheckEntry compare(Index l, std::string symbol, const Matrix<doub
 
 /// The overall entry: every gradient of the check (appended to `analytic` and `numeric` entry
 /// by entry) compared as one vector.
-inline GradientCheckEntry compare_all(std::vector<double>& analytic, std::vector<double>& numeric,
-                                      double threshold) {
+template <class Unused = void>
+GradientCheckEntry compare_all(std::vector<double>& analytic, std::vector<double>& numeric,
+                               double threshold) {
   const auto as_column = [](std::vector<double>& all) {
     return Matrix<double>(
         Eigen::Map<Matrix<double>>(all.data(), static_cast<Index>(all.size()), 1));
@@ -156,6 +162,14 @@ inline GradientCheckEntry compare_all(std::vector<double>& analytic, std::vector
 
 /// The precision of the numerical gradients.
 using Precise = long double;
+
+/// Precise, as a type that depends on the network's scalar. The body of numerical_gradients
+/// names its long double network and matrices through it: named as DeepNet<Precise>, they are
+/// not dependent, so the compiler instantiates the long double network's class where the
+/// template is defined, in every program that includes this header (about 11 MB of compiler
+/// memory), called or not.
+template <class Scalar>
+using PreciseFor = std::conditional_t<std::is_void<Scalar>::value, Scalar, Precise>;
 
 /// J as a function of A[l] alone: the training forward pass of layers l+1..L from A_l (batch
 /// statistics for batch normalisation), then the cost. Uses the caches of `net`, a copy.
@@ -246,7 +260,7 @@ NumericalGradients numerical_gradients(const DeepNet<Scalar>& net,
                         "keep_prob to 1 for the check");
     }
   }
-  using detail::Precise;
+  using Precise = detail::PreciseFor<Scalar>;
   DeepNet<Precise> reference = net.template cast<Precise>();
   const Matrix<Precise> X_precise = X.template cast<Precise>();
   const Matrix<Precise> Y_precise = Y.template cast<Precise>();

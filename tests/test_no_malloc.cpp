@@ -4,6 +4,7 @@
 // exception), and with a counting global operator new, which catches every other allocation.
 #include "support/test_support.hpp"
 
+#include "support/cyclic_labels.hpp"
 #include "support/no_malloc.hpp"
 
 #include <deepnet/core/deep_net.hpp>
@@ -28,18 +29,6 @@ using deepnet::DeepNet;
 using deepnet::Index;
 using deepnet::Init;
 using deepnet::Matrix;
-
-namespace {
-
-template <class Scalar>
-Matrix<Scalar> one_hot(Index classes, Index m) {
-  Matrix<Scalar> Y = Matrix<Scalar>::Zero(classes, m);
-  for (Index j = 0; j < m; ++j)
-    Y(j % classes, j) = 1;
-  return Y;
-}
-
-}  // namespace
 
 TEST_CASE("no allocation: the course's L-layer net on 12288-feature images, m = 209",
           "[no_malloc]") {
@@ -70,7 +59,7 @@ TEST_CASE("no allocation: mini-batches of 128 and a smaller last batch, float", 
   net.initialize(Init::He, 2);
   const Index m = 128 * 4 + 96;
   const Matrix<float> X = Matrix<float>::Random(784, m);
-  const Matrix<float> Y = one_hot<float>(10, m);
+  const Matrix<float> Y = deepnet_test::cyclic_one_hot<float>(10, m);
   const auto epoch = [&] {
     for (Index start = 0; start < m; start += 128) {
       const Index size = std::min<Index>(128, m - start);
@@ -88,7 +77,7 @@ TEST_CASE("no allocation: one example at a time (m = 1)", "[no_malloc]") {
   DeepNet<double> net({30, 16, 8, 3}, Activation::Tanh, Activation::Softmax);
   net.initialize(Init::Xavier, 3);
   const Matrix<double> X = Matrix<double>::Random(30, 5);
-  const Matrix<double> Y = one_hot<double>(3, 5);
+  const Matrix<double> Y = deepnet_test::cyclic_one_hot<double>(3, 5);
   const auto pass = [&] {
     for (Index j = 0; j < 5; ++j) {
       net.forward(X.col(j));
@@ -127,9 +116,9 @@ TEST_CASE("no allocation: a whole epoch of shuffled mini-batches with Adam, drop
   net.set_l2(0.01);
   const Index m = 128 * 3 + 40;
   const Matrix<float> X = Matrix<float>::Random(784, m);
-  const Matrix<float> Y = one_hot<float>(10, m);
+  const Matrix<float> Y = deepnet_test::cyclic_one_hot<float>(10, m);
   const Matrix<float> X_val = Matrix<float>::Random(784, 50);
-  const Matrix<float> Y_val = one_hot<float>(10, 50);
+  const Matrix<float> Y_val = deepnet_test::cyclic_one_hot<float>(10, 50);
   deepnet::Trainer<float> trainer(net, X, Y, X_val, Y_val,
                                   deepnet::FitOptions()
                                       .learning_rate(0.001)
@@ -148,7 +137,7 @@ TEST_CASE("no allocation: validation_split views X and Y and allocates nothing a
   net.initialize(Init::He, 8);
   const Index m = 200;  // fraction 0.2: the last 40 columns validate, 160 train
   const Matrix<float> X = Matrix<float>::Random(784, m);
-  const Matrix<float> Y = one_hot<float>(10, m);
+  const Matrix<float> Y = deepnet_test::cyclic_one_hot<float>(10, m);
   const auto options = deepnet::FitOptions()
                            .learning_rate(0.001)
                            .epochs(3)

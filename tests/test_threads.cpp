@@ -5,6 +5,7 @@
 // OMP_NUM_THREADS says, so it means something on any machine with OpenMP, even one core.
 #include "support/test_support.hpp"
 
+#include "support/cyclic_labels.hpp"
 #include "support/no_malloc.hpp"
 
 #include <deepnet/core/deep_net.hpp>
@@ -71,13 +72,6 @@ void check_split(Index rows, Index cols, Index depth, bool accumulate) {
   CHECK(two == again);  // the same thread count, the same bits
 }
 
-Matrix<float> one_hot(Index classes, Index m) {
-  Matrix<float> Y = Matrix<float>::Zero(classes, m);
-  for (Index j = 0; j < m; ++j)
-    Y(j % classes, j) = 1;
-  return Y;
-}
-
 }  // namespace
 
 TEST_CASE("threads: a product split by rows or by columns equals the plain product", "[threads]") {
@@ -110,7 +104,7 @@ TEST_CASE(
   OneThreadAfter restore;
   const Index m = 128 * 3 + 40;
   const Matrix<float> X = Matrix<float>::Random(784, m);
-  const Matrix<float> Y = one_hot(10, m);
+  const Matrix<float> Y = deepnet_test::cyclic_one_hot<float>(10, m);
   const auto train = [&](int threads) {
     DeepNet<float> net({784, 256, 128, 10}, Activation::ReLU, Activation::Softmax);
     net.initialize(Init::He, 7);
@@ -147,7 +141,7 @@ TEST_CASE("threads: fit on two threads allocates nothing per step", "[threads][n
   net.initialize(Init::He, 8);
   const Index m = 128 * 2;
   const Matrix<float> X = Matrix<float>::Random(784, m);
-  const Matrix<float> Y = one_hot(10, m);
+  const Matrix<float> Y = deepnet_test::cyclic_one_hot<float>(10, m);
   deepnet::Trainer<float> trainer(
       net, X, Y, deepnet::FitOptions().learning_rate(0.05).epochs(3).batch_size(128));
   Eigen::setNbThreads(2);

@@ -4,7 +4,7 @@
 // exception), and with a counting global operator new, which catches every other allocation.
 #include "support/test_support.hpp"
 
-#include "support/cyclic_labels.hpp"
+#include "support/minibatch.hpp"
 #include "support/no_malloc.hpp"
 
 #include <deepnet/core/deep_net.hpp>
@@ -60,15 +60,7 @@ TEST_CASE("no allocation: mini-batches of 128 and a smaller last batch, float", 
   const Index m = 128 * 4 + 96;
   const Matrix<float> X = Matrix<float>::Random(784, m);
   const Matrix<float> Y = deepnet_test::cyclic_one_hot<float>(10, m);
-  const auto epoch = [&] {
-    for (Index start = 0; start < m; start += 128) {
-      const Index size = std::min<Index>(128, m - start);
-      net.forward(X.middleCols(start, size));
-      (void)net.cost(Y.middleCols(start, size));
-      net.backward(Y.middleCols(start, size));
-      net.update(0.01);
-    }
-  };
+  const auto epoch = [&] { deepnet_test::minibatch_epoch(net, X, Y, 128, 0.01); };
   epoch();  // warm-up with the largest batch first
   CHECK(deepnet_test::allocations_during(epoch) == 0);
 }

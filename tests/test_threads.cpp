@@ -5,7 +5,7 @@
 // OMP_NUM_THREADS says, so it means something on any machine with OpenMP, even one core.
 #include "support/test_support.hpp"
 
-#include "support/cyclic_labels.hpp"
+#include "support/minibatch.hpp"
 #include "support/no_malloc.hpp"
 
 #include <deepnet/core/deep_net.hpp>
@@ -108,15 +108,7 @@ TEST_CASE(
   const auto train = [&](int threads) {
     DeepNet<float> net({784, 256, 128, 10}, Activation::ReLU, Activation::Softmax);
     net.initialize(Init::He, 7);
-    const auto epoch = [&] {
-      for (Index start = 0; start < m; start += 128) {
-        const Index size = std::min<Index>(128, m - start);
-        net.forward(X.middleCols(start, size));
-        (void)net.cost(Y.middleCols(start, size));
-        net.backward(Y.middleCols(start, size));
-        net.update(0.05);
-      }
-    };
+    const auto epoch = [&] { deepnet_test::minibatch_epoch(net, X, Y, 128, 0.05); };
     Eigen::setNbThreads(threads);
     epoch();  // warm-up: caches, packing buffers, the threads' workspaces
     CHECK(deepnet_test::allocations_during(epoch, threads) == 0);

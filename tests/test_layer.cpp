@@ -152,3 +152,64 @@ TEST_CASE("Layer::forward_into: computes into the caller's storage, leaving the 
   CHECK_THAT(Matrix<double>(layer.A()), IsClose(cached_A, 0.0));
   CHECK(layer.m() == 5);
 }
+
+// Linear is the part DeepNet's Layer and modules::Dense share: its numbers are checked here
+// against the NumPy reference directly, on the middle layer of a fixture (A[1] in, Z[2] out).
+TEMPLATE_TEST_CASE("Linear: Z = W A_prev + b, dW, db and dA_prev match the NumPy reference",
+                   "[layer][linear][golden]", float, double) {
+  using deepnet::Bias;
+  using deepnet::Linear;
+  using Span = deepnet::MatrixSpan<TestType>;
+  const double tol = std::is_same<TestType, float>::value ? 5e-5 : 1e-12;
+  const deepnet_test::Fixture fixture = deepnet_test::read_case("relu_sigmoid_bce");
+  const Matrix<TestType> A1 = fixture.matrix("A", 1).cast<TestType>();
+  const Matrix<TestType> dZ2_values = fixture.matrix("dZ", 2).cast<TestType>();
+  const deepnet::MatrixView<TestType> dZ2(dZ2_values.data(), 3, dZ2_values.cols());
+  const Index m = A1.cols();
+  deepnet::detail::GemmWorkspace<TestType> workspace;
+
+  Linear<TestType> linear(4, 3, Bias::With, 2);
+  linear.W() = fixture.matrix("W", 2).cast<TestType>();
+  linear.b() = fixture.matrix("b", 2).cast<TestType>();
+  Matrix<TestType> Z(3, m);
+  linear.forward_product(A1, Span(Z.data(), 3, m), workspace);
+  linear.add_bias(Span(Z.data(), 3, m));
+  CHECK_THAT(Z, IsClose(fixture.matrix("Z", 2).cast<TestType>(), tol));
+
+  Matrix<TestType> dA1(4, m);
+  Span dA_prev(dA1.data(), 4, m);
+  linear.backward(A1, dZ2, &dA_prev, workspace);
+  CHECK_THAT(Matrix<TestType>(linear.dW()), IsClose(fixture.matrix("dW", 2).cast<TestType>(), tol));
+  CHECK_THAT(Matrix<TestType>(linear.db()), IsClose(fixture.matrix("db", 2).cast<TestType>(), tol));
+  CHECK_THAT(dA1, IsClose(fixture.matrix("dA", 1).cast<TestType>(), tol));
+
+  SECTION("from A_prev^T, dW is the same") {
+    const Matrix<TestType> A1_T = A1.transpose();
+    const Matrix<TestType> dW = linear.dW();
+    linear.backward(A1, dZ2, nullptr, workspace, 0.0, &A1_T);
+    CHECK_THAT(Matrix<TestType>(linear.dW()), IsClose(dW, tol));
+  }
+  SECTION("without bias: b is 0 x 1 and Z has no b term") {
+    Linear<TestType> no_b(4, 3, Bias::Without, 2);
+    no_b.W() = linear.W();
+    CHECK(no_b.b().rows() == 0);
+    CHECK_FALSE(no_b.has_bias());
+    Matrix<TestType> Z_no_b(3, m);
+    no_b.forward_product(A1, Span(Z_no_b.data(), 3, m), workspace);
+    no_b.add_bias(Span(Z_no_b.data(), 3, m));
+    const Matrix<TestType> b_term = Z - Z_no_b;
+    for (Index j = 0; j < m; ++j) {
+      CHECK_THAT(Matrix<TestType>(b_term.col(j)),
+                 IsClose(fixture.matrix("b", 2).cast<TestType>(), tol));
+    }
+  }
+  SECTION("a Layer's W and a Dense module's W are Linear's tensors") {
+    STATIC_REQUIRE(
+        std::is_same<typename Layer<TestType>::Weights, typename Linear<TestType>::Weights>::value);
+    Layer<TestType> layer(4, 3, Activation::ReLU, 2);
+    layer.W() = linear.W();
+    layer.b() = linear.b();
+    CHECK(layer.forward(A1, workspace));
+    CHECK(Matrix<TestType>(layer.Z()) == Z);  // the same code: the same bits
+  }
+}

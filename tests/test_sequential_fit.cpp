@@ -110,10 +110,10 @@ class Overflowing : public deepnet::Optimizer<double> {
 
 }  // namespace
 
-// The two implementations share the formulas but not the code (DeepNet fuses a layer's linear
-// part and activation, the Sequential chains modules). A Release build with g++ here gives the
-// same bits (the largest difference measured is 0); the tolerances leave room for another
-// compiler's contractions and orderings over 6 epochs of Adam.
+// The two implementations share the linear part's code (Linear) but not the rest (DeepNet adds
+// b in its activation pass, fused with g; the Sequential chains modules). A Release build with g++
+// here gives the same bits (the largest difference measured is 0); the tolerances leave room for
+// another compiler's contractions and orderings over 6 epochs of Adam.
 TEMPLATE_TEST_CASE(
     "Sequential::fit trains as DeepNet::fit: Adam, shuffled mini-batches, "
     "validation",

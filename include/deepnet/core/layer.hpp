@@ -15,6 +15,7 @@
 #include "activation.hpp"
 #include "batch_norm.hpp"
 #include "dropout.hpp"
+#include "linear.hpp"
 #include "loss.hpp"
 #include "memory_limit.hpp"
 #include "parameter_store.hpp"
@@ -63,10 +64,7 @@ class Layer {
         m_inputs(inputs),
         m_units(units),
         m_activation(activation),
-        m_W(units, inputs, "W", l),
-        m_b(units, 1, "b", l),
-        m_dW(units, inputs, "dW", l),
-        m_db(units, 1, "db", l),
+        m_linear(inputs, units, Bias::With, l),
         m_norm(units, l),
         m_dropout(units) {}
 
@@ -82,13 +80,13 @@ class Layer {
   Index m() const noexcept { return m_m; }
 
   /// W[l], n[l] x n[l-1]: row i holds the weights of unit i.
-  Weights& W() noexcept { return m_W; }
+  Weights& W() noexcept { return m_linear.W(); }
   /// W[l], n[l] x n[l-1].
-  const Weights& W() const noexcept { return m_W; }
+  const Weights& W() const noexcept { return m_linear.W(); }
   /// b[l], n[l] x 1 (unused, and zero, with batch normalisation).
-  Biases& b() noexcept { return m_b; }
+  Biases& b() noexcept { return m_linear.b(); }
   /// b[l], n[l] x 1.
-  const Biases& b() const noexcept { return m_b; }
+  const Biases& b() const noexcept { return m_linear.b(); }
 
   /// Z[l] = W[l] A[l-1] + b[l] of the last forward pass, n[l] x m (without b under batch
   /// normalisation).
@@ -107,13 +105,13 @@ class Layer {
   Span dZ() { return span(m_dZ); }
 
   /// dW[l] = (1/m) dZ[l] A[l-1]^T (+ (lambda/m) W[l] with L2), n[l] x n[l-1].
-  Weights& dW() noexcept { return m_dW; }
+  Weights& dW() noexcept { return m_linear.dW(); }
   /// dW[l], n[l] x n[l-1].
-  const Weights& dW() const noexcept { return m_dW; }
+  const Weights& dW() const noexcept { return m_linear.dW(); }
   /// db[l] = (1/m) sum over the examples of dZ[l], n[l] x 1.
-  Biases& db() noexcept { return m_db; }
+  Biases& db() noexcept { return m_linear.db(); }
   /// db[l], n[l] x 1.
-  const Biases& db() const noexcept { return m_db; }
+  const Biases& db() const noexcept { return m_linear.db(); }
 
   /// True when the layer normalises Z over each batch.
   bool has_batch_norm() const noexcept { return m_has_batch_norm; }
@@ -127,8 +125,8 @@ class Layer {
   /// running mean 0 and variance 1; b = 0 (DeepNet::initialize).
   void reset_batch_norm() {
     m_norm = BatchNorm<Scalar>(m_units, m_l);  // values only: gamma, beta stay in the store
-    m_b.setZero();
-    m_db.setZero();
+    b().setZero();
+    db().setZero();
   }
   /// The batch-normalisation part: gamma, beta, their gradients, running statistics.
   /// \throws StateError if the layer has no batch normalisation
@@ -200,24 +198,24 @@ class Layer {
   /// Optimizers, the gradient check and the file formats all walk the parameters this way.
   template <class Visitor>
   void for_each_parameter(Visitor&& visit) {
-    visit("W", span_of(m_W), span_of(m_dW));
+    visit("W", span_of(W()), span_of(dW()));
     if (m_has_batch_norm) {
       visit("gamma", span_of(m_norm.gamma()), span_of(m_norm.dgamma()));
       visit("beta", span_of(m_norm.beta()), span_of(m_norm.dbeta()));
     } else {
-      visit("b", span_of(m_b), span_of(m_db));
+      visit("b", span_of(b()), span_of(db()));
     }
   }
 
   /// The same walk over read-only views.
   template <class Visitor>
   void for_each_parameter(Visitor&& visit) const {
-    visit("W", view_of(m_W), view_of(m_dW));
+    visit("W", view_of(W()), view_of(dW()));
     if (m_has_batch_norm) {
       visit("gamma", view_of(m_norm.gamma()), view_of(m_norm.dgamma()));
       visit("beta", view_of(m_norm.beta()), view_of(m_norm.dbeta()));
     } else {
-      visit("b", view_of(m_b), view_of(m_db));
+      visit("b", view_of(b()), view_of(db()));
     }
   }
 
@@ -243,10 +241,10 @@ class Layer {
     const auto place = [&](auto& tensor, Scalar* buffer, const ParameterSlot* slot) {
       tensor.attach(buffer + slot->offset, slot->rows, slot->cols);
     };
-    place(m_W, values, slots[0]);
-    place(m_dW, gradients, slots[0]);
-    place(m_b, values, slots[1]);
-    place(m_db, gradients, slots[1]);
+    place(W(), values, slots[0]);
+    place(dW(), gradients, slots[0]);
+    place(b(), values, slots[1]);
+    place(db(), gradients, slots[1]);
     place(m_norm.gamma(), values, slots[2]);
     place(m_norm.dgamma(), gradients, slots[2]);
     place(m_norm.beta(), values, slots[3]);
@@ -258,8 +256,8 @@ class Layer {
   template <class Other>
   void assign_parameters(const Layer<Other>& other) {
     set_batch_norm(other.has_batch_norm());  // first: it resets b
-    m_W = other.W().template cast<Scalar>();
-    m_b = other.b().template cast<Scalar>();
+    W() = other.W().template cast<Scalar>();
+    b() = other.b().template cast<Scalar>();
     if (other.has_batch_norm()) {
       const BatchNorm<Other>& from = other.batch_norm();
       m_norm.gamma() = from.gamma().template cast<Scalar>();
@@ -281,7 +279,7 @@ class Layer {
     check_input(A_prev, "Layer::forward");
     resize_batch(A_prev.cols());
     // Z[l] = W[l] A[l-1]   (n[l] x n[l-1] times n[l-1] x m)
-    detail::multiply<false, false, Scalar>(span(m_Z), m_W, A_prev, Scalar(1), workspace);
+    m_linear.forward_product(A_prev, span(m_Z), workspace);
     bool finite = true;
     if (m_has_batch_norm) {
       finite = detail::all_finite(view(m_Z));
@@ -291,7 +289,7 @@ class Layer {
     } else {
       // Z[l] += b[l] (every column), A[l] = g[l](Z[l]) and the finiteness of Z: one pass
       finite =
-          detail::activate_columns<Scalar>(m_activation, span(m_Z), span(m_A), m_b.data(), true);
+          detail::activate_columns<Scalar>(m_activation, span(m_Z), span(m_A), b().data(), true);
     }
     if (m_dropout.active() && random != nullptr) m_dropout.forward(span(m_A), *random);
     return finite;
@@ -308,14 +306,14 @@ class Layer {
                          [] { return std::string("n[l] x m"); });
     detail::expect_shape(A, "Layer::forward_into", m_l, "A", m_units, A_prev.cols(),
                          [] { return detail::the_shape_of("Z"); });
-    detail::multiply<false, false, Scalar>(Z, m_W, A_prev, Scalar(1), workspace);
+    m_linear.forward_product(A_prev, Z, workspace);
     if (m_has_batch_norm) {
       // The normalised Z, which overwrote Z, is what is checked.
       m_norm_passes->forward_inference(m_norm, Z);
       activate_into<Scalar>(m_activation, View(Z.data(), Z.rows(), Z.cols()), A);
       return detail::all_finite(Z);
     }
-    return detail::activate_columns<Scalar>(m_activation, Z, A, m_b.data(), true);
+    return detail::activate_columns<Scalar>(m_activation, Z, A, b().data(), true);
   }
 
   /// The output layer's start of backpropagation: dA[L] and dL/d(pre-activation) from the loss
@@ -369,24 +367,10 @@ class Layer {
       detail::expect_shape(*A_prev_T, "Layer::backward", m_l, "A[l-1]^T", m_m, m_inputs,
                            [] { return std::string("m x n[l-1]"); });
     }
-    const Scalar inv_m = Scalar(1) / static_cast<Scalar>(m_m);
-    const View dZ_l = view(m_dZ);
-    // dW[l] = (1/m) dZ[l] A[l-1]^T   (n[l] x m times m x n[l-1]). With L2, the product starts
-    // from (lambda/m) W[l], the derivative of (lambda/2m) ||W[l]||^2, written where the kernel
-    // would have written zeros: no pass of its own over dW.
-    const bool l2 = lambda != 0.0;
-    if (l2) m_dW.noalias() = (static_cast<Scalar>(lambda) * inv_m) * m_W;
-    if (A_prev_T != nullptr) {
-      detail::multiply<false, false, Scalar>(span_of(m_dW), dZ_l, *A_prev_T, inv_m, workspace, l2);
-    } else {
-      detail::multiply<false, true, Scalar>(span_of(m_dW), dZ_l, A_prev, inv_m, workspace, l2);
-    }
-    // db[l] = (1/m) dZ[l] 1: the sum over the m examples, because b[l] was added to every column
-    if (!m_has_batch_norm) m_db.noalias() = dZ_l.rowwise().sum() * inv_m;
-    // dA[l-1] = W[l]^T dZ[l]   (n[l-1] x n[l] times n[l] x m)
-    if (dA_prev != nullptr) {
-      detail::multiply<true, false, Scalar>(*dA_prev, m_W, dZ_l, Scalar(1), workspace);
-    }
+    // dW[l] = (1/m) dZ[l] A[l-1]^T (+ (lambda/m) W[l]), db[l] = (1/m) dZ[l] 1 (b[l] is unused
+    // under batch normalisation: gamma and beta have their gradients from its backward pass),
+    // dA[l-1] = W[l]^T dZ[l]
+    m_linear.backward(A_prev, view(m_dZ), dA_prev, workspace, lambda, A_prev_T, !m_has_batch_norm);
   }
 
  private:
@@ -436,10 +420,7 @@ class Layer {
   Index m_units;
   Activation m_activation;
   // In the network's parameter store (or storage of their own for a layer built alone).
-  Weights m_W;
-  Biases m_b;
-  Weights m_dW;
-  Biases m_db;
+  Linear<Scalar> m_linear;  // W[l], b[l], dW[l], db[l]: the linear part
   // Caches of the forward and backward passes; their column count is a capacity, m_m is used.
   Matrix m_Z, m_A, m_dZ, m_dA;
   Index m_m = 0;

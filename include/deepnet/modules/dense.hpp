@@ -1,14 +1,16 @@
 /// \file modules/dense.hpp
 /// `modules::Dense`: the linear part of a layer of the notes, Z = W A_prev + b, as a module of
 /// a `Sequential` network. Its activation is a module of its own (modules/activation.hpp).
+/// The formulas and the tensors are those of `Linear` (core/linear.hpp), which DeepNet's layers
+/// hold too; this header adds the module's interface around it.
 #ifndef DEEPNET_MODULES_DENSE_HPP
 #define DEEPNET_MODULES_DENSE_HPP
 
 #include "../config.hpp"
 #include "../core/init.hpp"
+#include "../core/linear.hpp"
 #include "../core/module.hpp"
 #include "../core/parameter_store.hpp"
-#include "../detail/gemm.hpp"
 #include "../errors.hpp"
 
 #include <string>
@@ -17,11 +19,8 @@ namespace deepnet {
 /// The built-in modules of `Sequential`: Dense, the activations, BatchNorm, Dropout.
 namespace modules {
 
-/// Whether a Dense module adds a bias b.
-enum class Bias {
-  With,    ///< Z = W A_prev + b
-  Without  ///< Z = W A_prev: before batch normalisation, whose beta takes b's place
-};
+/// Whether a Dense module adds a bias b (`deepnet::Bias`, core/linear.hpp).
+using deepnet::Bias;
 
 /// Z = W A_prev + b with `units` = n outputs; W is n x n_prev, b is n x 1.
 template <class Scalar>
@@ -54,46 +53,37 @@ class Dense : public Module<Scalar> {
   Index output_size(Index input_size) override {
     detail::require_input_size(name(), input_size, m_inputs);
     m_inputs = input_size;
-    m_W = Matrix::Zero(m_units, input_size);
-    m_dW = Matrix::Zero(m_units, input_size);
-    m_b = Vector::Zero(m_bias == Bias::With ? m_units : 0);
-    m_db = Vector::Zero(m_b.rows());
+    m_linear = Linear<Scalar>(input_size, m_units, m_bias);
     return m_units;
   }
 
   /// Z = W A_prev (+ b in every column).
   void forward(View input, Span output, bool) override {
-    detail::multiply<false, false, Scalar>(output, m_W, input, Scalar(1), m_workspace);
-    if (m_bias == Bias::With) output.colwise() += m_b;
+    m_linear.forward_product(input, output, m_workspace);
+    m_linear.add_bias(output);
   }
 
   /// dW = (1/m) dZ A_prev^T, db = (1/m) row sums of dZ, dA_prev = W^T dZ (dZ = d_output).
   void backward(View input, View, View d_output, Span* d_input) override {
-    const Scalar inv_m = Scalar(1) / static_cast<Scalar>(input.cols());
-    detail::multiply<false, true, Scalar>(Span(m_dW.data(), m_dW.rows(), m_dW.cols()), d_output,
-                                          input, inv_m, m_workspace);
-    if (m_bias == Bias::With) m_db.noalias() = d_output.rowwise().sum() * inv_m;
-    if (d_input != nullptr) {
-      detail::multiply<true, false, Scalar>(*d_input, m_W, d_output, Scalar(1), m_workspace);
-    }
+    m_linear.backward(input, d_output, d_input, m_workspace);
   }
 
   /// "W", then "b" unless the module has no bias.
   void for_each_tensor(TensorVisitor<Scalar> visit) override {
-    visit("W", span(m_W), span(m_dW), true);
-    if (m_bias == Bias::With) visit("b", span(m_b), span(m_db), true);
+    visit("W", span(W()), span(m_linear.dW()), true);
+    if (has_bias()) visit("b", span(b()), span(m_linear.db()), true);
   }
 
   /// W, b and their gradients into their places in the network's parameter store.
   void attach(const ParameterPlaces<Scalar>& places) override {
-    places("W", m_W, m_dW);
-    if (m_bias == Bias::With) places("b", m_b, m_db);
+    places("W", W(), m_linear.dW());
+    if (has_bias()) places("b", b(), m_linear.db());
   }
 
   /// W drawn with `init` (the conventions of DeepNet::initialize), b = 0.
   void initialize(Init init, Random& random) override {
-    initialize_weights(init, m_W, random);
-    m_b.setZero();
+    initialize_weights(init, W(), random);
+    b().setZero();
   }
 
   /// n, the number of outputs.
@@ -104,17 +94,17 @@ class Dense : public Module<Scalar> {
   bool has_bias() const noexcept { return m_bias == Bias::With; }
   /// W, n x n_prev: a view of its place in the network's parameter store, which behaves as a
   /// matrix (assigning a value of another shape throws ShapeError, as DeepNet's layer(l).W()).
-  Weights& W() noexcept { return m_W; }
+  Weights& W() noexcept { return m_linear.W(); }
   /// W, n x n_prev.
-  const Weights& W() const noexcept { return m_W; }
+  const Weights& W() const noexcept { return m_linear.W(); }
   /// b, n x 1 (0 x 1 without bias).
-  Biases& b() noexcept { return m_b; }
+  Biases& b() noexcept { return m_linear.b(); }
   /// b, n x 1.
-  const Biases& b() const noexcept { return m_b; }
+  const Biases& b() const noexcept { return m_linear.b(); }
   /// dW of the last backward pass.
-  const Weights& dW() const noexcept { return m_dW; }
+  const Weights& dW() const noexcept { return m_linear.dW(); }
   /// db of the last backward pass.
-  const Biases& db() const noexcept { return m_db; }
+  const Biases& db() const noexcept { return m_linear.db(); }
 
  private:
   template <class Dense>
@@ -125,8 +115,7 @@ class Dense : public Module<Scalar> {
   Index m_inputs;
   Index m_units;
   Bias m_bias;
-  Weights m_W{0, 0, "W"}, m_dW{0, 0, "dW"};
-  Biases m_b{0, 1, "b"}, m_db{0, 1, "db"};
+  Linear<Scalar> m_linear{0, 0, Bias::Without};  // W, b, dW, db: made by output_size
   detail::GemmWorkspace<Scalar> m_workspace;
 };
 

@@ -4,8 +4,8 @@
 #      it cannot be installed, the libtorch columns say "not measured"),
 #   2. configures a Release build with -march=native and OpenMP into build-bench/ (or
 #      $DEEPNET_BENCH_BUILD_DIR) and builds the benchmark programs,
-#   3. runs every workload with 1 and 2 threads, deepnet and libtorch one after the other in
-#      each round (the order swaps every round), $DEEPNET_BENCH_ROUNDS rounds (default 3) of
+#   3. runs every workload (W1 to W5) with 1 and 2 threads, deepnet and libtorch one after the
+#      other in each round (the order swaps every round), $DEEPNET_BENCH_ROUNDS rounds (default 3) of
 #      $DEEPNET_BENCH_REPETITIONS repetitions (default 3),
 #   4. measures the peak memory of a W2 epoch,
 #   5. writes the medians, ratios and goals to benchmarks/results.md (raw JSON in
@@ -82,6 +82,7 @@ for round in $(seq 1 "$rounds"); do
       done
     done
     run deepnet "$threads" W4 "$round"
+    run deepnet "$threads" W5 "$round"
   done
 done
 

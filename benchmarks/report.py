@@ -44,6 +44,26 @@ def dpkg_version(package):
         return "unknown"
 
 
+def system_blas():
+    """The library behind libblas.so.3, which Debian's libtorch calls for its products."""
+    path = os.path.realpath("/usr/lib/x86_64-linux-gnu/libblas.so.3")
+    return path if os.path.exists(path) else "unknown"
+
+
+def cpu_flags():
+    """The vector extensions the CPU reports: the kernels Eigen and OpenBLAS can use."""
+    wanted = ["sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_bf16"]
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    have = set(line.split(":", 1)[1].split())
+                    return " ".join(flag for flag in wanted if flag in have) or "none of note"
+    except OSError:
+        pass
+    return "unknown"
+
+
 def cpu_model():
     try:
         with open("/proc/cpuinfo") as f:
@@ -136,11 +156,11 @@ def main():
     add("Written by `scripts/bench.sh`; see [docs/benchmarks.md](../docs/benchmarks.md) for the "
         "workloads and how the ratios are computed.")
     add("")
-    add("**Machine:** %s, %d cores; %s; Eigen %s; libtorch %s (Debian libtorch-dev), "
-        "OpenBLAS %s; %s, %s; load average %s at the start."
-        % (cpu_model(), os.cpu_count() or 0, os.environ.get("DEEPNET_BENCH_COMPILER", "unknown"),
+    add("**Machine:** %s (%s), %d cores; %s; Eigen %s; libtorch %s (Debian libtorch-dev), "
+        "OpenBLAS %s (libblas.so.3 is `%s`); %s, %s; load average %s at the start."
+        % (cpu_model(), cpu_flags(), os.cpu_count() or 0, os.environ.get("DEEPNET_BENCH_COMPILER", "unknown"),
            eigen_version(), dpkg_version("libtorch-dev") if have_torch else "not measured",
-           dpkg_version("libopenblas0"), platform.system() + " " + platform.release(), now,
+           dpkg_version("libopenblas0-pthread"), system_blas(), platform.system() + " " + platform.release(), now,
            load or "unknown"))
     add("")
     add("deepnet: Release, `-march=native`, OpenMP (threads through Eigen). libtorch: the same "

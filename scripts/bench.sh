@@ -27,7 +27,9 @@ results="$DEEPNET_ROOT/benchmarks/results.md"
 
 deepnet_log "packages"
 deepnet_require_packages libeigen3-dev libbenchmark-dev cmake g++ make python3 time
-if ! deepnet_require_packages libtorch-dev; then
+# libtorch's products go through the system's libblas.so.3: without OpenBLAS that is the
+# reference BLAS, several times slower, and the comparison would flatter deepnet.
+if ! deepnet_require_packages libtorch-dev libopenblas0-pthread; then
   echo "note: libtorch-dev could not be installed; the libtorch columns will say 'not measured'" >&2
 fi
 

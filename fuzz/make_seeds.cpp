@@ -1,6 +1,7 @@
 // Writes the seed corpus of the fuzz targets into the directory given as the argument:
 //   <dir>/fuzz_model_load/  small saved models (double, float, batch normalisation, dropout)
-//                            a checkpoint (Adam, shuffled mini-batches), a classifier
+//                            a checkpoint (Adam, shuffled mini-batches; one with early
+//                            stopping's part), a classifier
 //                            (version 3: class names and a standardisation) and a Sequential
 //                            of every built-in module kind (version 4)
 //   <dir>/fuzz_idx/         small IDX files of every type (and one gzip-compressed with zlib)
@@ -83,6 +84,19 @@ void models(const fs::path& dir) {
   std::ostringstream out;
   deepnet::write_checkpoint(trained, trainer.state(), out);
   write(dir / "checkpoint_adam_f64.dnet", out.str());
+
+  // A checkpoint with early stopping's part: its counts and the best epoch's tensors.
+  deepnet::Trainer<double> stopping(trained, X, Y,
+                                    deepnet::FitOptions()
+                                        .epochs(2)
+                                        .batch_size(4)
+                                        .validation_split(0.34)
+                                        .early_stopping(3)
+                                        .optimizer(deepnet::OptimizerSettings::adam()));
+  stopping.run_epoch();
+  std::ostringstream with_stopping;
+  deepnet::write_checkpoint(trained, stopping.state(), with_stopping);
+  write(dir / "checkpoint_early_stopping_f64.dnet", with_stopping.str());
 
   // A classifier (version 3): a Softmax network, its class names and standardisation.
   deepnet::DeepNet<double> three({3, 4, 3}, deepnet::Activation::ReLU,

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -314,5 +315,108 @@ TEST_CASE("a damaged training state names the byte and the field", "[checkpoint]
     CHECK(e.field() == c.field);
     CHECK_THAT(e.what(),
                Contains(path + ": byte " + std::to_string(start + c.error_at) + ": " + c.message));
+  }
+}
+
+// Early stopping's count, best cost and best epoch are in the checkpoint: wherever the run is
+// interrupted, the resumed run stops at the same epoch and ends with the same bits.
+TEST_CASE("fit with early stopping, resumed from any epoch, stops where the whole run stopped",
+          "[checkpoint][early_stopping]") {
+  TempDir dir;
+  const std::string path = dir.file("run.dnet");
+  Matrix<double> X, Y;
+  examples(X, Y);
+  for (const bool restore_best : {true, false}) {
+    CAPTURE(restore_best);
+    // min_delta makes small improvements count as none, so the run stops within the epochs.
+    const FitOptions options = adam_options()
+                                   .learning_rate(0.05)
+                                   .validation_split(0.2)
+                                   .early_stopping(2)
+                                   .min_delta(0.01)
+                                   .restore_best(restore_best);
+    DeepNet<double> whole = small_network<double>(1);
+    const deepnet::History all = whole.fit(X, Y, FitOptions(options).epochs(40));
+    REQUIRE(all.stopped_early);
+    const auto stopped_after = static_cast<Index>(all.epochs.size());
+    REQUIRE(stopped_after < 40);
+    REQUIRE(all.best_epoch >= 0);
+    if (restore_best) REQUIRE(all.best_epoch < stopped_after - 1);  // something to put back
+
+    for (Index k = 1; k <= stopped_after; ++k) {
+      CAPTURE(k);
+      DeepNet<double> first = small_network<double>(1);
+      first.fit(X, Y, FitOptions(options).epochs(k).checkpoint(path));
+      DeepNet<double> resumed = small_network<double>(99);
+      const deepnet::History rest =
+          resumed.fit(X, Y, FitOptions(options).epochs(40).resume_from(path));
+      CHECK(rest.stopped_early);
+      CHECK(rest.best_epoch == all.best_epoch);
+      CHECK(k + static_cast<Index>(rest.epochs.size()) == stopped_after);
+      require_same_tensors(whole, resumed);
+    }
+  }
+}
+
+TEST_CASE("a damaged early-stopping part of a checkpoint names the byte and the field",
+          "[checkpoint][early_stopping][corrupt]") {
+  TempDir dir;
+  const std::string path = dir.file("run.dnet");
+  Matrix<double> X, Y;
+  examples(X, Y);
+  DeepNet<double> net = small_network<double>(1);
+  net.fit(X, Y,
+          adam_options()
+              .epochs(2)
+              .validation_split(0.2)
+              .early_stopping(5)
+              .restore_best(false)
+              .checkpoint(path));
+  const std::string saved = file_bytes(path);
+  // The part is the last 49 bytes before the checksum (docs/file_format.md): the mark 1 at 0,
+  // best at 1, best_index at 9, since_best at 17, count at 25, best_epoch at 33, best_tensors 41.
+  const std::size_t start = saved.size() - 4 - 49;
+  REQUIRE(saved[start] == 1);
+  REQUIRE(deepnet::detail::get_le(saved, start + 25, 8) == 2);  // two epochs observed
+  REQUIRE(deepnet::detail::get_le(saved, start + 41, 8) == 0);  // no best tensors kept
+  const auto le = [](std::uint64_t value, int size) {
+    std::string out;
+    deepnet::detail::put_le(out, value, size);
+    return out;
+  };
+  std::string nan;
+  deepnet::detail::put_f64(nan, std::numeric_limits<double>::quiet_NaN());
+  struct Case {
+    std::size_t at;
+    std::string patch;
+    std::string field;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {0, le(2, 1), "training_state.early_stopping",
+       "the only part after the optimizer's state is early stopping's, marked 1, got 2"},
+      {1, nan, "training_state.early_stopping.best", "the best cost is NaN"},
+      {25, le(0, 8), "training_state.early_stopping.count",
+       "0 observations cannot have their best at"},
+      {33, le(3, 8), "training_state.best_epoch", "epoch 2 is not one of the 2 epochs done"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.field);
+    std::string bytes = saved;
+    bytes.replace(start + c.at, c.patch.size(), c.patch);
+    const std::uint32_t crc = deepnet::detail::crc32(bytes.data(), bytes.size() - 4);
+    for (int k = 0; k < 4; ++k)
+      bytes[bytes.size() - 4 + static_cast<std::size_t>(k)] =
+          static_cast<char>((crc >> (8 * k)) & 0xFF);
+    put_file_bytes(path, bytes);
+    try {
+      deepnet::load_checkpoint<double>(path);
+      FAIL("no FormatError");
+    } catch (const FormatError& e) {
+      CHECK(e.offset() == static_cast<std::int64_t>(start + c.at));
+      CHECK(e.field() == c.field);
+      CHECK_THAT(e.what(), Contains(path + ": byte " + std::to_string(start + c.at) + ": " +
+                                    c.field + ": " + c.message));
+    }
   }
 }

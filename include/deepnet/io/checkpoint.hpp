@@ -75,6 +75,23 @@ inline void put_random(std::string& out, const Random::State& random) {
   put_f64(out, random.spare);
 }
 
+/// Named matrices: their count, then each name, shape and values row by row (as the parameters).
+template <class Scalar>
+void put_tensors(std::string& out,
+                 const std::vector<std::pair<std::string, Matrix<Scalar>>>& tensors) {
+  put_le(out, static_cast<std::uint64_t>(tensors.size()), 8);
+  for (const auto& [name, M] : tensors) {
+    put_le(out, static_cast<std::uint64_t>(name.size()), 4);
+    out += name;
+    put_le(out, static_cast<std::uint64_t>(M.rows()), 8);
+    put_le(out, static_cast<std::uint64_t>(M.cols()), 8);
+    for (Index i = 0; i < M.rows(); ++i) {
+      for (Index j = 0; j < M.cols(); ++j)
+        put_scalar<Scalar>(out, M(i, j));
+    }
+  }
+}
+
 /// The training state block of a version 2 file (docs/file_format.md, "Training state").
 template <class Scalar>
 std::string encode_state(const TrainingState<Scalar>& state) {
@@ -98,16 +115,17 @@ std::string encode_state(const TrainingState<Scalar>& state) {
   put_le(out, static_cast<std::uint64_t>(state.order.size()), 8);
   for (const Index j : state.order)
     put_le(out, static_cast<std::uint64_t>(j), 8);
-  put_le(out, static_cast<std::uint64_t>(state.optimizer_state.size()), 8);
-  for (const auto& [name, M] : state.optimizer_state) {
-    put_le(out, static_cast<std::uint64_t>(name.size()), 4);
-    out += name;
-    put_le(out, static_cast<std::uint64_t>(M.rows()), 8);
-    put_le(out, static_cast<std::uint64_t>(M.cols()), 8);
-    for (Index i = 0; i < M.rows(); ++i) {  // row by row, as the parameters
-      for (Index j = 0; j < M.cols(); ++j)
-        put_scalar<Scalar>(out, M(i, j));
-    }
+  put_tensors(out, state.optimizer_state);
+  // Early stopping's part only when the run had it: other checkpoints keep their bytes.
+  if (state.has_early_stopping) {
+    const EarlyStopping::State& stopping = state.early_stopping;
+    put_le(out, 1, 1);
+    put_f64(out, stopping.best);
+    put_le(out, static_cast<std::uint64_t>(stopping.best_index + 1), 8);
+    put_le(out, static_cast<std::uint64_t>(stopping.since_best), 8);
+    put_le(out, static_cast<std::uint64_t>(stopping.count), 8);
+    put_le(out, static_cast<std::uint64_t>(state.best_epoch + 1), 8);
+    put_tensors(out, state.best_parameters);
   }
   return out;
 }
@@ -181,6 +199,56 @@ class StateReader {
   std::size_t m_at = 0;
 };
 
+/// Named matrices as put_tensors writes them; `what` names the field ("training_state.tensor",
+/// counted as "training_state.tensors").
+template <class Scalar>
+std::vector<std::pair<std::string, Matrix<Scalar>>> read_tensors(StateReader& in,
+                                                                 const serialize::StateBlock& block,
+                                                                 const char* what) {
+  std::vector<std::pair<std::string, Matrix<Scalar>>> result;
+  const std::size_t value_size = serialize::scalar_size(block.scalar);
+  const Index tensors = in.count(std::string(what) + "s", in.left() / 20);
+  for (Index t = 0; t < tensors; ++t) {
+    const std::string field = std::string(what) + "[" + std::to_string(t) + "]";
+    std::size_t at = in.position();
+    const auto length = static_cast<std::size_t>(in.u(4, field));
+    if (length == 0 || length > 256) {
+      in.fail(at, field, "a name has 1 to 256 bytes, this one " + std::to_string(length));
+    }
+    const unsigned char* text = in.take(length, field);
+    std::string tensor_name(reinterpret_cast<const char*>(text), length);
+    for (const char c : tensor_name) {
+      if (c < 0x21 || c > 0x7E) in.fail(at, field, "the name holds a byte that is not printable");
+    }
+    at = in.position();
+    const std::uint64_t rows = in.u(8, field);
+    const std::uint64_t cols = in.u(8, field);
+    const auto count = serialize::checked_mul(rows, cols, in.left() / value_size);
+    if (!count || rows == 0 || cols == 0) {
+      in.fail(at, field,
+              tensor_name + " is " + std::to_string(rows) + " x " + std::to_string(cols) +
+                  ", which the " + std::to_string(in.left()) + " bytes left cannot hold");
+    }
+    Matrix<Scalar> M(static_cast<Index>(rows), static_cast<Index>(cols));
+    for (Index i = 0; i < M.rows(); ++i) {
+      for (Index j = 0; j < M.cols(); ++j) {
+        at = in.position();
+        const double value = serialize::get_scalar(in.take(value_size, field), block.scalar);
+        if (!std::isfinite(value) ||
+            std::fabs(value) > static_cast<double>(std::numeric_limits<Scalar>::max())) {
+          in.fail(at, field,
+                  tensor_name + "(" + std::to_string(i) + ", " + std::to_string(j) + ") is " +
+                      number_string(value) + "; the state must be finite numbers of the " +
+                      "network's type");
+        }
+        M(i, j) = static_cast<Scalar>(value);
+      }
+    }
+    result.emplace_back(std::move(tensor_name), std::move(M));
+  }
+  return result;
+}
+
 template <class Scalar>
 TrainingState<Scalar> decode_state(const serialize::StateBlock& block, const std::string& name) {
   StateReader in(block, name);
@@ -250,45 +318,40 @@ TrainingState<Scalar> decode_state(const serialize::StateBlock& block, const std
     state.order[static_cast<std::size_t>(j)] = static_cast<Index>(index);
   }
 
-  const std::size_t value_size = serialize::scalar_size(block.scalar);
-  const Index tensors = in.count("training_state.tensors", in.left() / 20);
-  for (Index t = 0; t < tensors; ++t) {
-    const std::string field = "training_state.tensor[" + std::to_string(t) + "]";
+  state.optimizer_state = read_tensors<Scalar>(in, block, "training_state.tensor");
+  if (in.left() != 0) {  // early stopping's part
     at = in.position();
-    const auto length = static_cast<std::size_t>(in.u(4, field));
-    if (length == 0 || length > 256) {
-      in.fail(at, field, "a name has 1 to 256 bytes, this one " + std::to_string(length));
+    const std::uint64_t flag = in.u(1, "training_state.early_stopping");
+    if (flag != 1) {
+      in.fail(at, "training_state.early_stopping",
+              "the only part after the optimizer's state is early stopping's, marked 1, got " +
+                  std::to_string(flag));
     }
-    const unsigned char* text = in.take(length, field);
-    std::string tensor_name(reinterpret_cast<const char*>(text), length);
-    for (const char c : tensor_name) {
-      if (c < 0x21 || c > 0x7E) in.fail(at, field, "the name holds a byte that is not printable");
+    state.has_early_stopping = true;
+    EarlyStopping::State& stopping = state.early_stopping;
+    at = in.position();
+    stopping.best = in.f64("training_state.early_stopping.best");
+    if (std::isnan(stopping.best)) {
+      in.fail(at, "training_state.early_stopping.best", "the best cost is NaN");
+    }
+    stopping.best_index = in.count("training_state.early_stopping.best_index") - 1;
+    stopping.since_best = in.count("training_state.early_stopping.since_best");
+    at = in.position();
+    stopping.count = in.count("training_state.early_stopping.count");
+    if (stopping.best_index >= stopping.count || stopping.since_best > stopping.count) {
+      in.fail(at, "training_state.early_stopping.count",
+              std::to_string(stopping.count) + " observations cannot have their best at " +
+                  std::to_string(stopping.best_index) + " and " +
+                  std::to_string(stopping.since_best) + " since");
     }
     at = in.position();
-    const std::uint64_t rows = in.u(8, field);
-    const std::uint64_t cols = in.u(8, field);
-    const auto count = serialize::checked_mul(rows, cols, in.left() / value_size);
-    if (!count || rows == 0 || cols == 0) {
-      in.fail(at, field,
-              tensor_name + " is " + std::to_string(rows) + " x " + std::to_string(cols) +
-                  ", which the " + std::to_string(in.left()) + " bytes left cannot hold");
+    state.best_epoch = in.count("training_state.best_epoch") - 1;
+    if (state.best_epoch >= state.epoch) {
+      in.fail(at, "training_state.best_epoch",
+              "epoch " + std::to_string(state.best_epoch) + " is not one of the " +
+                  std::to_string(state.epoch) + " epochs done");
     }
-    Matrix<Scalar> M(static_cast<Index>(rows), static_cast<Index>(cols));
-    for (Index i = 0; i < M.rows(); ++i) {
-      for (Index j = 0; j < M.cols(); ++j) {
-        at = in.position();
-        const double value = serialize::get_scalar(in.take(value_size, field), block.scalar);
-        if (!std::isfinite(value) ||
-            std::fabs(value) > static_cast<double>(std::numeric_limits<Scalar>::max())) {
-          in.fail(at, field,
-                  tensor_name + "(" + std::to_string(i) + ", " + std::to_string(j) + ") is " +
-                      number_string(value) + "; the state must be finite numbers of the " +
-                      "network's type");
-        }
-        M(i, j) = static_cast<Scalar>(value);
-      }
-    }
-    state.optimizer_state.emplace_back(std::move(tensor_name), std::move(M));
+    state.best_parameters = read_tensors<Scalar>(in, block, "training_state.best_tensor");
   }
   if (in.left() != 0) {
     in.fail(in.position(), "training_state",

@@ -54,6 +54,26 @@ class EarlyStopping {
   /// How many observations were made.
   Index count() const noexcept { return m_count; }
 
+  /// What a checkpoint keeps of it, so that a resumed `fit` stops where the run would have.
+  struct State {
+    double best = std::numeric_limits<double>::infinity();  ///< best()
+    Index best_index = -1;                                  ///< best_index()
+    Index since_best = 0;                                   ///< observations since the best one
+    Index count = 0;                                        ///< count()
+  };
+  /// The counts and the best value so far.
+  State state() const noexcept { return State{m_best, m_best_index, m_since_best, m_count}; }
+  /// Goes on from a state that `state()` gave.
+  void restore(const State& state) noexcept {
+    m_best = state.best;
+    m_best_index = state.best_index;
+    m_since_best = state.since_best;
+    m_count = state.count;
+    m_improved = false;
+  }
+  /// True when `patience` observations in a row have not improved on the best.
+  bool patience_over() const noexcept { return m_since_best >= m_patience; }
+
  private:
   Index m_patience;
   double m_min_delta;

@@ -66,6 +66,10 @@ class ParameterSnapshot {
   }
   /// True before the first save.
   bool empty() const noexcept { return m_values.empty(); }
+  /// The copies, in the order of the model's tensors (the registry's order).
+  const std::vector<Matrix<Scalar>>& values() const noexcept { return m_values; }
+  /// Takes copies made elsewhere (a checkpoint's), in the same order.
+  void assign(std::vector<Matrix<Scalar>> values) { m_values = std::move(values); }
 
  private:
   std::vector<Matrix<Scalar>> m_values;
@@ -187,18 +191,20 @@ class Trainer {
     ++m_epoch;
     m_history.epochs.push_back(std::move(record));
     const Epoch& done_epoch = m_history.epochs.back();
-    if (!m_options.checkpoint().empty()) save_checkpoint();
-
-    m_progress.epoch(done_epoch, m_batches);
-    print(done_epoch);
     if (m_early_stopping) {
-      const bool patience_over = m_early_stopping->observe(done_epoch.val_cost);
+      m_early_stopping->observe(done_epoch.val_cost);
       if (m_early_stopping->improved()) {
         m_history.best_epoch = e;
         if (m_options.restore_best()) m_best.save(m_net);
       }
-      if (patience_over) stop("early stopping");
     }
+    // After early stopping's observation, which the checkpoint keeps, and before the best
+    // epoch's parameters are put back, so that it holds this epoch's.
+    if (!m_options.checkpoint().empty()) save_checkpoint();
+
+    m_progress.epoch(done_epoch, m_batches);
+    print(done_epoch);
+    if (m_early_stopping && m_early_stopping->patience_over()) stop("early stopping");
     if (m_options.epoch_callback() && m_options.epoch_callback()(done_epoch) == Control::Stop) {
       stop("callback");
     }
@@ -234,15 +240,26 @@ class Trainer {
     result.shuffle_random = m_random.state();
     result.dropout_random = Adapter::dropout_random(m_net).state();
     if (m_shuffled) result.order = m_order;
+    const std::vector<NamedTensor<Scalar>> entries = Adapter::parameters(m_net);
     const std::vector<std::string> slots = m_optimizer->state_slots();
     for (const std::string& slot : slots) {
       Index k = 0;
-      for (const NamedTensor<Scalar>& entry : Adapter::parameters(m_net)) {
+      for (const NamedTensor<Scalar>& entry : entries) {
         if (!entry.trainable) continue;
         result.optimizer_state.emplace_back(
             slot + "/" + entry.name,
             m_optimizer->state(slot, k++, entry.value.rows(), entry.value.cols()));
       }
+    }
+    if (m_early_stopping) {
+      result.has_early_stopping = true;
+      result.early_stopping = m_early_stopping->state();
+      result.best_epoch = m_history.best_epoch;
+      const std::vector<Matrix>& best = m_best.values();
+      DEEPNET_ASSERT(best.empty() || best.size() == entries.size(),
+                     "the best epoch's copy holds every tensor of the registry");
+      for (std::size_t k = 0; k < best.size(); ++k)
+        result.best_parameters.emplace_back(entries[k].name, best[k]);
     }
     return result;
   }
@@ -250,11 +267,13 @@ class Trainer {
   /// Goes on from a state that `state()` gave (usually read back with `load_checkpoint`), for a
   /// network that holds the parameters saved with it: the next epoch is `state.epoch`, and with
   /// the same data and options the run ends with the same bits as one that never stopped.
-  /// Early stopping starts counting afresh. Call it before the first epoch.
+  /// Early stopping goes on from the checkpoint's best cost and count, and with
+  /// FitOptions::restore_best from its best epoch's parameters; a checkpoint of a run without
+  /// early stopping starts it afresh. Call it before the first epoch.
   /// \throws StateError after an epoch has run; ConfigError when the options' optimizer is not
-  ///         the checkpoint's, shuffling differs, or the optimizer's state does not fit this
-  ///         network (a name missing or of another shape), or the saved order of the examples
-  ///         does not have X's m entries
+  ///         the checkpoint's, shuffling differs, or the optimizer's state or the best epoch's
+  ///         parameters do not fit this network (a name missing or of another shape), or the
+  ///         saved order of the examples does not have X's m entries
   void resume(const TrainingState<Scalar>& state) {
     const char* where = "Trainer::resume";
     if (m_epoch != 0 || m_iteration != 0) {
@@ -316,15 +335,55 @@ class Trainer {
         m_optimizer->state(slot, k++, saved->rows(), saved->cols()) = *saved;
       }
     }
+    std::vector<Matrix> best;
+    if (m_early_stopping && state.has_early_stopping && m_options.restore_best()) {
+      best = saved_best_parameters(state, entries, where);
+    }
     m_optimizer->set_steps(state.optimizer_steps);
+    if (m_early_stopping && state.has_early_stopping) {
+      m_early_stopping->restore(state.early_stopping);
+      m_history.best_epoch = state.best_epoch;
+      if (!best.empty()) m_best.assign(std::move(best));
+    }
     m_random.set_state(state.shuffle_random);
     Adapter::dropout_random(m_net).set_state(state.dropout_random);
     if (m_shuffled) m_order = state.order;
     m_epoch = state.epoch;
     m_iteration = state.iteration;
+    if (m_early_stopping && m_early_stopping->patience_over()) {  // it stopped at the checkpoint
+      stop("early stopping");
+      if (m_options.restore_best() && !m_best.empty()) m_best.restore(m_net);
+    }
   }
 
  private:
+  // The best epoch's parameters of a checkpoint, one per tensor of the registry, in its order.
+  static std::vector<Matrix> saved_best_parameters(const TrainingState<Scalar>& state,
+                                                   const std::vector<NamedTensor<Scalar>>& entries,
+                                                   const char* where) {
+    std::vector<Matrix> best;
+    if (state.best_parameters.empty()) return best;
+    for (const NamedTensor<Scalar>& entry : entries) {
+      const Matrix* saved = nullptr;
+      for (const auto& [saved_name, M] : state.best_parameters) {
+        if (saved_name == entry.name) saved = &M;
+      }
+      if (saved == nullptr || saved->rows() != entry.value.rows() ||
+          saved->cols() != entry.value.cols()) {
+        throw ConfigError(std::string(where) + ": the checkpoint's best epoch " +
+                          (saved == nullptr
+                               ? "holds no " + entry.name
+                               : "has " + entry.name + " of " + std::to_string(saved->rows()) +
+                                     " x " + std::to_string(saved->cols()) + ", this network " +
+                                     std::to_string(entry.value.rows()) + " x " +
+                                     std::to_string(entry.value.cols())) +
+                          ": it was made for another network");
+      }
+      best.push_back(*saved);
+    }
+    return best;
+  }
+
   Trainer(Model& net, Data X, Data Y, Data X_val, Data Y_val, const FitOptions& options,
           bool has_validation, Optimizer<Scalar>* rule)
       : m_net(net),

@@ -2,12 +2,14 @@
 /// What a checkpoint keeps besides the network, so that `fit` can stop and resume and end with
 /// the same bits as a run that never stopped: the epochs and steps done, the optimizer's
 /// settings, step count and state (Adam's v and s) under the registry's names, the two random
-/// generators (the shuffle's and dropout's) and the order of the examples.
+/// generators (the shuffle's and dropout's), the order of the examples, and early stopping's
+/// counts with the best epoch's parameters.
 #ifndef DEEPNET_TRAINING_TRAINING_STATE_HPP
 #define DEEPNET_TRAINING_TRAINING_STATE_HPP
 
 #include "../config.hpp"
 #include "../core/random.hpp"
+#include "early_stopping.hpp"
 #include "optimizer.hpp"
 
 #include <string>
@@ -32,6 +34,15 @@ struct TrainingState {
   /// The optimizer's state, one matrix per slot and trainable parameter, named
   /// "<slot>/<parameter>", e.g. "v/W[1]", "s/gamma[2]" (the parameter's registry name).
   std::vector<std::pair<std::string, Matrix<Scalar>>> optimizer_state;
+  /// True when the run had early stopping on: the three fields below are then its state.
+  bool has_early_stopping = false;
+  /// Early stopping's best validation cost, its epoch and the epochs since.
+  EarlyStopping::State early_stopping;
+  /// History::best_epoch of the run so far (-1: none yet).
+  Index best_epoch = -1;
+  /// With FitOptions::restore_best, the parameters of the best epoch so far under the
+  /// registry's names ("W[1]", "running_mean[2]", ...; empty before the first best epoch).
+  std::vector<std::pair<std::string, Matrix<Scalar>>> best_parameters;
 };
 
 }  // namespace deepnet

@@ -399,6 +399,17 @@ TEST_CASE("search: bad inputs throw ConfigError with a clear message", "[search]
   REQUIRE_THROWS_AS(range.grid_size(), ConfigError);
   // Setting a list replaces the range.
   CHECK(range.learning_rates({0.1}).grid_size() == 1);
+  // The search holds out its own validation examples; fit's split would be a second one.
+  SearchBase split_twice = base;
+  split_twice.fit.validation_split(0.2);
+  for (const Index patience : {0, 2}) {
+    CAPTURE(patience);
+    split_twice.fit.early_stopping(patience);
+    REQUIRE_THROWS_WITH(
+        deepnet::grid_search(data.X, data.Y, rates, split_twice, Validation::holdout(0.5, 1)),
+        "SearchBase::fit: validation_split is 0.2, but a search holds out its own validation "
+        "examples (the Validation argument: holdout or k_fold); leave validation_split at 0");
+  }
   SearchBase bad = base;
   bad.keep_prob = 0.0;
   REQUIRE_THROWS_WITH(deepnet::grid_settings(rates, bad),

@@ -497,7 +497,8 @@ inline std::vector<Hyperparameters> random_settings(const SearchSpace& space,
 /// as failed with the message; any other exception (bad data, a base setting that cannot work)
 /// would fail every candidate alike, so it propagates.
 /// \param X n[0] x m inputs; \param Y n[L] x m targets (columns are examples)
-/// \throws ConfigError for k > m or a split that leaves a part empty; as DeepNet::fit
+/// \throws ConfigError for k > m, a split that leaves a part empty, or `base.fit` with a
+///         validation_split; as DeepNet::fit
 template <class DerivedX, class DerivedY>
 SearchTable evaluate_settings(const Eigen::MatrixBase<DerivedX>& X,
                               const Eigen::MatrixBase<DerivedY>& Y,
@@ -505,6 +506,14 @@ SearchTable evaluate_settings(const Eigen::MatrixBase<DerivedX>& X,
                               const SearchBase& base, const Validation& validation) {
   using Scalar = typename DerivedX::Scalar;
   detail::require_paired(X, Y, "evaluate_settings");
+  if (base.fit.validation_split() != 0.0) {
+    // fit would either refuse the search's own validation set next to it, or split the
+    // training part a second time: neither is what a search with `validation` means.
+    throw ConfigError("SearchBase::fit: validation_split is " +
+                      detail::number_string(base.fit.validation_split()) +
+                      ", but a search holds out its own validation examples (the Validation "
+                      "argument: holdout or k_fold); leave validation_split at 0");
+  }
   std::vector<Split<Scalar>> folds;
   if (validation.is_k_fold()) {
     const std::vector<Index> fold = fold_assignment(X.cols(), validation.k(), validation.seed());

@@ -5,6 +5,8 @@
 
 #include <deepnet/core/layer.hpp>
 
+#include <cmath>
+
 using deepnet::Activation;
 using deepnet::Index;
 using deepnet::Layer;
@@ -212,4 +214,31 @@ TEMPLATE_TEST_CASE("Linear: Z = W A_prev + b, dW, db and dA_prev match the NumPy
     CHECK(layer.forward(A1, workspace));
     CHECK(Matrix<TestType>(layer.Z()) == Z);  // the same code: the same bits
   }
+}
+
+// Prediction computes 1 / sqrt(running_var + eps) once per unit, in blocks of 64 units: 150
+// units cross two block boundaries. Checked against the formula written out element by element.
+TEMPLATE_TEST_CASE("BatchNorm::forward_inference: gamma (Z - mean) / sqrt(var + eps) + beta",
+                   "[layer][batch_norm]", float, double) {
+  const Index n = 150, m = 7;
+  deepnet::BatchNorm<TestType> norm(n, 1);
+  norm.gamma() = random_matrix<TestType>(n, 1, 1);
+  norm.beta() = random_matrix<TestType>(n, 1, 2);
+  norm.running_mean() = random_matrix<TestType>(n, 1, 3);
+  norm.running_var() = random_matrix<TestType>(n, 1, 4).array().abs() + TestType(0.1);
+  const Matrix<TestType> Z = random_matrix<TestType>(n, m, 5);
+  Matrix<TestType> out = Z;
+  norm.forward_inference(deepnet::MatrixSpan<TestType>(out.data(), n, m));
+  Matrix<TestType> expected(n, m);
+  const double eps = deepnet::BatchNorm<TestType>::epsilon;
+  for (Index j = 0; j < m; ++j) {
+    for (Index i = 0; i < n; ++i) {
+      const double z_norm = (double(Z(i, j)) - double(norm.running_mean()(i))) /
+                            std::sqrt(double(norm.running_var()(i)) + eps);
+      expected(i, j) =
+          static_cast<TestType>(double(norm.gamma()(i)) * z_norm + double(norm.beta()(i)));
+    }
+  }
+  const double tol = std::is_same<TestType, float>::value ? 1e-5 : 1e-13;
+  CHECK_THAT(out, IsClose(expected, tol));
 }

@@ -14,6 +14,8 @@
 #include "../config.hpp"
 #include "parameter_store.hpp"
 
+#include <algorithm>
+
 namespace deepnet {
 
 /// The batch-normalisation part of a layer: parameters gamma and beta (n x 1), their
@@ -112,10 +114,21 @@ class BatchNorm {
   /// Prediction: Z := gamma (Z - running_mean) / sqrt(running_var + eps) + beta, in place.
   void forward_inference(Span Z) const {
     const Scalar eps = static_cast<Scalar>(epsilon);
-    for (Index j = 0; j < Z.cols(); ++j) {
-      Z.col(j).array() = (Z.col(j).array() - m_running_mean.array()) *
-                             (m_running_var.array() + eps).rsqrt() * m_gamma.array() +
-                         m_beta.array();
+    // 1 / sqrt(running_var + eps) once per unit, not once per unit and example: the units go
+    // in blocks whose factors fit a buffer on the stack (a const network predicts from several
+    // threads at once, so the network holds no scratch for it, and nothing is allocated).
+    constexpr Index block = 64;
+    Eigen::Array<Scalar, block, 1> inv_std;
+    for (Index i0 = 0; i0 < Z.rows(); i0 += block) {
+      const Index n = std::min<Index>(block, Z.rows() - i0);
+      inv_std.head(n) = (m_running_var.array().segment(i0, n) + eps).rsqrt();
+      const auto mean = m_running_mean.array().segment(i0, n);
+      const auto gamma = m_gamma.array().segment(i0, n);
+      const auto beta = m_beta.array().segment(i0, n);
+      for (Index j = 0; j < Z.cols(); ++j) {
+        auto z = Z.col(j).array().segment(i0, n);
+        z = (z - mean) * inv_std.head(n) * gamma + beta;
+      }
     }
   }
 

@@ -203,3 +203,79 @@ TEST_CASE("divergence seen by the validation pass also restores the last finite 
   // Iteration 0 started from the initial parameters.
   CHECK(deepnet_test::all_parameters(net) == before);
 }
+
+namespace {
+
+// Adam as a program would pass it, telling fit that its one-pass update writes in place: the
+// divergence guard then copies the parameters every step, as it does for any rule of the
+// program's, instead of letting the update write into the store's second buffer.
+class AdamInPlace : public deepnet::Adam<double> {
+ public:
+  bool writes_next_values() const override { return false; }
+};
+class GradientDescentInPlace : public deepnet::GradientDescent<double> {
+ public:
+  bool writes_next_values() const override { return false; }
+};
+
+// Two hidden layers, the first with batch normalisation (its b stays in the store untrained,
+// its running statistics outside it), dropout on the second, a Softmax output.
+DeepNet<double> mixed_net() {
+  DeepNet<double> net({3, 7, 5, 2}, Activation::Tanh, Activation::Softmax);
+  net.set_batch_norm(1, true);
+  net.set_keep_prob(2, 0.8);
+  net.initialize(Init::Xavier, 4);
+  return net;
+}
+
+}  // namespace
+
+// The built-in rules write the new values into the store's second buffer and the buffers swap,
+// so that the guard keeps the old values without copying them: the results must be the bits of
+// the plain in-place update with the guard's copy.
+TEST_CASE("the guard's second buffer: the same bits as an update in place with a copy",
+          "[divergence][store]") {
+  Matrix<double> X(3, 50), Y = Matrix<double>::Zero(2, 50);
+  for (Index j = 0; j < 50; ++j) {
+    for (Index i = 0; i < 3; ++i)
+      X(i, j) = std::cos(0.3 * double(j * (i + 1)));
+    Y(X(0, j) + X(1, j) > 0 ? 0 : 1, j) = 1.0;
+  }
+  // Batches of 20: 3 steps per epoch. 5 epochs are an odd number of steps (the values end
+  // in the second buffer and fit copies them back), 4 an even one.
+  for (const Index epochs : {Index(5), Index(4)}) {
+    CAPTURE(epochs);
+    const FitOptions options =
+        FitOptions().epochs(epochs).batch_size(20).seed(2).learning_rate(0.01).optimizer(
+            deepnet::OptimizerSettings::adam());
+    DeepNet<double> swapped = mixed_net();
+    const auto registry = swapped.parameters();  // views taken before fit
+    const double* values = swapped.parameter_values().data();
+    (void)swapped.fit(X, Y, options);
+    DeepNet<double> copied = mixed_net();
+    AdamInPlace adam;
+    (void)copied.fit(X, Y, options, adam);
+    CHECK(deepnet_test::all_parameters(swapped) == deepnet_test::all_parameters(copied));
+    CHECK(swapped.layer(1).batch_norm().running_var() ==
+          copied.layer(1).batch_norm().running_var());
+    // fit put the values back in the buffer they started in: earlier views see them.
+    CHECK(swapped.parameter_values().data() == values);
+    CHECK(registry[0].value.data() == swapped.layer(1).W().data());
+    CHECK(Matrix<double>(registry[0].value) == Matrix<double>(swapped.layer(1).W()));
+  }
+}
+
+TEST_CASE("the guard's second buffer: a divergence puts back the same bits as the copy",
+          "[divergence][store]") {
+  const Problem data;
+  const FitOptions options = FitOptions().learning_rate(1e3).iterations(1000);
+  DeepNet<double> swapped = regression_net();
+  const double* values = swapped.parameter_values().data();
+  CHECK_THROWS_AS(swapped.fit(data.X, data.Y, options), DivergenceError);
+  DeepNet<double> copied = regression_net();
+  GradientDescentInPlace descent;
+  CHECK_THROWS_AS(copied.fit(data.X, data.Y, options, descent), DivergenceError);
+  CHECK(all_finite(deepnet_test::all_parameters(swapped)));
+  CHECK(deepnet_test::all_parameters(swapped) == deepnet_test::all_parameters(copied));
+  CHECK(swapped.parameter_values().data() == values);
+}

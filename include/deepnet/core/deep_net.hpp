@@ -90,12 +90,28 @@ struct LayerStack {
 
   /// Moves the tensors of layer l (1..L, layers 1..l built) to their slots.
   void attach(Index l) {
+    const ParameterSlot* places[4];
+    slots_of(l, places);
+    layers[static_cast<std::size_t>(l - 1)].attach(store.values(), store.gradients(), places);
+  }
+  /// After the store swapped its value buffers: every layer's W, b, gamma, beta to their slots
+  /// in the values' new buffer, which holds them already.
+  void move_values() noexcept {
+    for (Index l = 1; l <= static_cast<Index>(layers.size()); ++l) {
+      const ParameterSlot* places[4];
+      slots_of(l, places);
+      layers[static_cast<std::size_t>(l - 1)].move_values(store.values(), places);
+    }
+  }
+  /// The slots of W[l], b[l], gamma[l], beta[l].
+  void slots_of(Index l, const ParameterSlot* (&places)[4]) const noexcept {
     const auto& slots = store.slots();
     const Index L = static_cast<Index>(slots.size()) / 4;
     const auto at = [&](Index i) { return &slots[static_cast<std::size_t>(i)]; };
-    const ParameterSlot* const places[4] = {at(2 * (l - 1)), at(2 * (l - 1) + 1),
-                                            at(2 * L + 2 * (l - 1)), at(2 * L + 2 * (l - 1) + 1)};
-    layers[static_cast<std::size_t>(l - 1)].attach(store.values(), store.gradients(), places);
+    places[0] = at(2 * (l - 1));
+    places[1] = at(2 * (l - 1) + 1);
+    places[2] = at(2 * L + 2 * (l - 1));
+    places[3] = at(2 * L + 2 * (l - 1) + 1);
   }
   /// Moves the tensors of every layer to their slots.
   void attach() {
@@ -778,6 +794,69 @@ class DeepNet {
   friend class DeepNet;  // cast() copies m_initialized
 
   enum class Pass { None, Forward, Backward };
+
+  // fit's step when its divergence guard needs the values before the update: `update` with the
+  // new values written into the store's spare buffer, which then becomes the value buffer, so
+  // that the old values stay in the other one (undo_update) without a copy of them. Only for a
+  // rule that writes_next_values() and a network whose parameters are all in the store.
+  bool can_update_into_spare(const Optimizer<Scalar>& optimizer) const noexcept {
+    if (!optimizer.writes_next_values()) return false;
+    for (const LayerType& current : m_stack.layers) {
+      if (!current.W().in_store() || !current.b().in_store()) return false;
+      if (current.has_batch_norm() &&
+          (!current.batch_norm().gamma().in_store() || !current.batch_norm().beta().in_store())) {
+        return false;
+      }
+    }
+    return true;
+  }
+  void update_into_spare(Optimizer<Scalar>& optimizer, double learning_rate) {
+    require_learning_rate(learning_rate, "DeepNet::update");
+    if (m_pass != Pass::Backward) {
+      throw StateError(
+          "DeepNet::update needs the gradients of the current weights: call forward(X) and "
+          "backward(Y) before each update");
+    }
+    check_parameters("DeepNet::update");
+    require_initialized("DeepNet::update");
+    FlatParameters<Scalar> flat = flat_parameters();
+    ParameterStore<Scalar>& store = m_stack.store;
+    Scalar* const next = store.spare_values();
+    // What the rule does not write must follow the values into the other buffer: b under
+    // batch normalisation, gamma and beta without (the padding between slots is zero in both).
+    const auto copy_slot = [&](const ParameterSlot* slot) {
+      std::copy(store.values() + slot->offset, store.values() + slot->offset + slot->size(),
+                next + slot->offset);
+    };
+    for (Index l = 1; l <= L(); ++l) {
+      const ParameterSlot* places[4];
+      m_stack.slots_of(l, places);
+      if (layer(l).has_batch_norm()) {
+        copy_slot(places[1]);
+      } else {
+        copy_slot(places[2]);
+        copy_slot(places[3]);
+      }
+    }
+    flat.next_values = next;
+    optimizer.begin_step();
+    const bool flat_done = optimizer.update_flat(flat, static_cast<Scalar>(learning_rate));
+    DEEPNET_ASSERT(flat_done, "a rule that writes next values has a one-pass update");
+    (void)flat_done;
+    store.swap_values();
+    m_stack.move_values();
+    m_pass = Pass::None;
+  }
+  // Back to the values before the last update_into_spare (once, right after it).
+  void undo_update() noexcept {
+    m_stack.store.swap_values();
+    m_stack.move_values();
+  }
+  // The values back in the buffer they started training in (one copy if they are not), so
+  // that views taken before fit stay valid after it.
+  void settle_values() {
+    if (m_stack.store.settle()) m_stack.move_values();
+  }
 
   // fit's data (core/fit_data.hpp): views where they can be, integer labels made one-hot.
   template <class Derived>

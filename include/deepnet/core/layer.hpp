@@ -251,6 +251,15 @@ class Layer {
     place(m_norm.dbeta(), gradients, slots[3]);
   }
 
+  /// Moves the places of W, b, gamma and beta to the same slots of another value buffer that
+  /// already holds their values (ParameterStore::swap_values); nothing is copied.
+  void move_values(Scalar* values, const ParameterSlot* const (&slots)[4]) noexcept {
+    W().move_home(values + slots[0]->offset);
+    b().move_home(values + slots[1]->offset);
+    m_norm.gamma().move_home(values + slots[2]->offset);
+    m_norm.beta().move_home(values + slots[3]->offset);
+  }
+
   /// Copies the parameters, batch-normalisation state and keep_prob of a layer of the same
   /// shape with another scalar type (no caches, no gradients).
   template <class Other>

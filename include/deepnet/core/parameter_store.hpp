@@ -121,6 +121,15 @@ class ParameterTensor : public Eigen::Map<Plain> {
   /// True when the tensor is in its place in a store (false alone, for a copy, or resized).
   bool in_store() const noexcept { return m_home != nullptr && this->data() == m_home; }
 
+  /// Moves the tensor's place to `place`, which already holds its values (the other value
+  /// buffer of a store that trains into a second buffer and swaps them): nothing is copied. A
+  /// tensor out of its place (resized away) stays where it is, only its home moves.
+  void move_home(Scalar* place) noexcept {
+    const bool placed = in_store();
+    m_home = place;
+    if (placed) point_to(place, m_rows, m_cols);
+  }
+
   /// As attach(place, rows, cols), and the tensor is named as part of layer (or module) l in
   /// messages from now on.
   void attach(Scalar* place, Index rows, Index cols, Index l) {
@@ -234,6 +243,33 @@ class ParameterStore {
   void allocate() {
     m_values = Vector<Scalar>::Zero(m_size);
     m_gradients = Vector<Scalar>::Zero(m_size);
+    m_spare = Spare();
+  }
+
+  /// A second value buffer of the same layout, for an update that reads the values and writes
+  /// the new ones elsewhere (`FlatParameters::next_values`), so that the old ones stay as they
+  /// were: fit's divergence guard then goes back by swapping the buffers instead of copying
+  /// every parameter each step. Allocated, as a copy of the values, at its first use; a copy of
+  /// the store does not copy it.
+  Scalar* spare_values() {
+    if (m_spare.values.size() != m_size) m_spare.values = m_values;
+    return m_spare.values.data();
+  }
+  /// Exchanges the value buffer and the spare one (no copy); the caller moves the tensors'
+  /// places along (`ParameterTensor::move_home`).
+  void swap_values() noexcept {
+    m_values.swap(m_spare.values);
+    m_spare.swapped = !m_spare.swapped;
+  }
+  /// Puts the values back in the buffer they had before the first swap, copying them there if
+  /// an odd number of swaps left them in the spare one, so that views of the values taken
+  /// before training stay valid after it.
+  /// \return true when the values moved
+  bool settle() {
+    if (!m_spare.swapped) return false;
+    m_spare.values = m_values;  // same size: the copy allocates nothing
+    swap_values();
+    return true;
   }
 
   /// The number of scalars of each buffer.
@@ -259,8 +295,25 @@ class ParameterStore {
   const Scalar* gradients() const noexcept { return m_gradients.data(); }
 
  private:
+  // The spare value buffer: a copy or an assignment of the store leaves it out.
+  struct Spare {
+    Vector<Scalar> values;
+    bool swapped = false;  // the values are in the buffer the store did not start with
+    Spare() = default;
+    Spare(const Spare&) {}
+    Spare(Spare&&) noexcept = default;
+    Spare& operator=(const Spare&) {
+      values.resize(0);
+      swapped = false;
+      return *this;
+    }
+    Spare& operator=(Spare&&) noexcept = default;
+    ~Spare() = default;
+  };
+
   std::vector<ParameterSlot> m_slots;
   Vector<Scalar> m_values, m_gradients;
+  Spare m_spare;
   Index m_size = 0;
 };
 
@@ -270,8 +323,12 @@ class ParameterStore {
 /// that state kept per tensor can be found by k.
 template <class Scalar>
 struct FlatParameters {
-  Scalar* values = nullptr;                       ///< the value buffer
-  const Scalar* gradients = nullptr;              ///< the gradient buffer, same layout
+  Scalar* values = nullptr;           ///< the value buffer
+  const Scalar* gradients = nullptr;  ///< the gradient buffer, same layout
+  /// nullptr: the rule updates `values` in place. Otherwise a buffer of the same layout into
+  /// which the rule writes the new values of the trained ranges, leaving `values` unchanged
+  /// (only rules whose `Optimizer::writes_next_values` is true are given one).
+  Scalar* next_values = nullptr;
   Index size = 0;                                 ///< scalars in each buffer
   const ParameterRange* ranges = nullptr;         ///< the trained ranges, in order
   Index range_count = 0;                          ///< how many

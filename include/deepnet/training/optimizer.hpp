@@ -55,6 +55,11 @@ class Optimizer {
     (void)alpha;
     return false;
   }
+  /// True when `update_flat` honours `FlatParameters::next_values` (writes the new values there
+  /// and leaves `values` as they were). The built-in rules do; `fit`'s divergence guard then
+  /// keeps the parameters of the last step by swapping two buffers instead of copying them
+  /// every step. A rule that overrides `update_flat` without it must leave this false.
+  virtual bool writes_next_values() const { return false; }
   /// Forgets the state (v, s, t): the next step starts afresh.
   virtual void reset() {}
 
@@ -90,6 +95,10 @@ using ArrayView = Eigen::Map<const Eigen::Array<Scalar, Eigen::Dynamic, 1>>;
 /// scalars (arrays of the chunk's values and gradients, and the chunk's offset in the store):
 /// a rule's formulas run over each chunk while it is in the first-level cache, so that v, s
 /// and theta cost one pass over memory.
+///
+/// With `p.next_values`, each chunk's values are first copied there and the body updates the
+/// copy: the copy is in the first-level cache when the rule reads it, so the values cost one
+/// read and one write over memory, as an update in place does, and `p.values` keep the old ones.
 template <class Scalar, class Body>
 void for_each_chunk(const FlatParameters<Scalar>& p, Body&& body) {
   constexpr Index chunk = 1024;
@@ -97,8 +106,12 @@ void for_each_chunk(const FlatParameters<Scalar>& p, Body&& body) {
     const Index end = p.ranges[r].offset + p.ranges[r].size;
     for (Index offset = p.ranges[r].offset; offset < end; offset += chunk) {
       const Index n = end - offset < chunk ? end - offset : chunk;
-      body(ArraySpan<Scalar>(p.values + offset, n), ArrayView<Scalar>(p.gradients + offset, n),
-           offset);
+      Scalar* theta = p.values + offset;
+      if (p.next_values != nullptr) {
+        ArraySpan<Scalar>(p.next_values + offset, n) = ArrayView<Scalar>(theta, n);
+        theta = p.next_values + offset;
+      }
+      body(ArraySpan<Scalar>(theta, n), ArrayView<Scalar>(p.gradients + offset, n), offset);
     }
   }
 }
@@ -129,6 +142,8 @@ class GradientDescent : public Optimizer<Scalar> {
  public:
   /// "GradientDescent".
   std::string name() const override { return "GradientDescent"; }
+  /// True: the one-pass update can write into a second buffer (FlatParameters::next_values).
+  bool writes_next_values() const override { return true; }
   /// theta -= alpha g.
   void update(Index, MatrixSpan<Scalar> theta, MatrixView<Scalar> g, Scalar alpha) override {
     step(detail::array_of(theta), detail::array_of(g), alpha);
@@ -272,6 +287,8 @@ class Momentum : public Optimizer<Scalar> {
   explicit Momentum(double beta = 0.9) : m_beta(beta) { detail::require_beta(beta, "beta"); }
   /// "Momentum".
   std::string name() const override { return "Momentum"; }
+  /// True: the one-pass update can write into a second buffer (FlatParameters::next_values).
+  bool writes_next_values() const override { return true; }
   /// v = beta v + (1 - beta) g; theta -= alpha v.
   void update(Index k, MatrixSpan<Scalar> theta, MatrixView<Scalar> g, Scalar alpha) override {
     const auto beta = static_cast<Scalar>(m_beta);
@@ -322,6 +339,8 @@ class RMSProp : public Optimizer<Scalar> {
   }
   /// "RMSProp".
   std::string name() const override { return "RMSProp"; }
+  /// True: the one-pass update can write into a second buffer (FlatParameters::next_values).
+  bool writes_next_values() const override { return true; }
   /// s = beta s + (1 - beta) g^2; theta -= alpha g / (sqrt(s) + epsilon).
   void update(Index k, MatrixSpan<Scalar> theta, MatrixView<Scalar> g, Scalar alpha) override {
     const auto beta = static_cast<Scalar>(m_beta);
@@ -377,6 +396,8 @@ class Adam : public Optimizer<Scalar> {
   }
   /// "Adam".
   std::string name() const override { return "Adam"; }
+  /// True: the one-pass update can write into a second buffer (FlatParameters::next_values).
+  bool writes_next_values() const override { return true; }
   /// t := t + 1.
   void begin_step() override { ++m_t; }
   /// v, s as in Momentum and RMSProp; v^ = v / (1 - beta1^t), s^ = s / (1 - beta2^t);

@@ -44,25 +44,25 @@ template <class... T>
 using if_matrices = std::enable_if_t<(
     std::is_base_of<Eigen::MatrixBase<std::decay_t<T>>, std::decay_t<T>>::value && ...)>;
 
-/// A copy of every tensor of the parameter registry, to go back to the best epoch.
+/// A copy of every tensor of the parameter registry, to go back to the best epoch (or, with
+/// `buffers_only`, of the tensors that are not trained: the running statistics).
 template <class Model>
 class ParameterSnapshot {
  public:
   using Scalar = typename TrainingModel<Model>::Scalar;  ///< the model's scalar type
 
-  /// Copies every tensor of the model.
-  void save(Model& net) {
+  /// Copies every tensor of the model (the untrained ones only with `buffers_only`).
+  void save(Model& net, bool buffers_only = false) {
     std::size_t k = 0;
-    TrainingModel<Model>::for_each_value(net, [&](MatrixSpan<Scalar> value) {
+    walk(net, buffers_only, [&](MatrixSpan<Scalar> value) {
       if (m_values.size() <= k) m_values.emplace_back();
       m_values[k++] = value;
     });
   }
-  /// Puts the copies back.
-  void restore(Model& net) const {
+  /// Puts the copies back (saved with the same `buffers_only`).
+  void restore(Model& net, bool buffers_only = false) const {
     std::size_t k = 0;
-    TrainingModel<Model>::for_each_value(
-        net, [&](MatrixSpan<Scalar> value) { value = m_values.at(k++); });
+    walk(net, buffers_only, [&](MatrixSpan<Scalar> value) { value = m_values.at(k++); });
   }
   /// True before the first save.
   bool empty() const noexcept { return m_values.empty(); }
@@ -72,6 +72,15 @@ class ParameterSnapshot {
   void assign(std::vector<Matrix<Scalar>> values) { m_values = std::move(values); }
 
  private:
+  template <class Each>
+  static void walk(Model& net, bool buffers_only, Each&& each) {
+    if (buffers_only) {
+      TrainingModel<Model>::for_each_buffer(net, each);
+    } else {
+      TrainingModel<Model>::for_each_value(net, each);
+    }
+  }
+
   std::vector<Matrix<Scalar>> m_values;
 };
 
@@ -219,8 +228,18 @@ class Trainer {
   History run() {
     while (!done())
       run_epoch();
+    Adapter::settle(m_net);
     return m_history;
   }
+
+  /// The trainer's steps may leave a DeepNet's values in its store's second value buffer
+  /// (the divergence guard's way to keep the last ones without a copy): `run` and the
+  /// destructor put them back in the first, so that views of the parameters taken before
+  /// training (parameters(), parameter_values()) stay valid after it. Between two run_epoch
+  /// calls, take such views anew; layer(l).W() and the other accessors always follow.
+  ~Trainer() { Adapter::settle(m_net); }
+  /// Moves the trainer (the network stays the caller's).
+  Trainer(Trainer&&) = default;
 
   /// The history so far.
   const History& history() const noexcept { return m_history; }
@@ -735,7 +754,11 @@ class Trainer {
     if (!std::isfinite(J)) {
       diverged(Adapter::depth(m_net), 0, "the cost is " + detail::number_string(J));
     }
-    m_last_finite.save(m_net);  // the parameters whose cost J is finite, before their update
+    // The divergence guard keeps the parameters whose cost J is finite, before their update:
+    // the update itself leaves them in the store's other value buffer when it can (a built-in
+    // rule on a DeepNet), and only the running statistics are copied; else they are copied.
+    const bool into_spare = Adapter::can_update_into_spare(m_net, *m_optimizer);
+    m_last_finite.save(m_net, into_spare);
     if (m_classifies) {
       Index total = 0;
       correct += detail::count_correct<Scalar>(Adapter::output(m_net), Y,
@@ -743,7 +766,14 @@ class Trainer {
       counted += total;
     }
     Adapter::backward(m_net, Y, m_X_T.size() > 0 ? &m_X_T : nullptr);
-    Adapter::update(m_net, *m_optimizer, alpha);
+    m_kept = Kept::None;  // until the update is done
+    if (into_spare) {
+      Adapter::update_into_spare(m_net, *m_optimizer, alpha);
+      m_kept = Kept::InOtherBuffer;
+    } else {
+      Adapter::update(m_net, *m_optimizer, alpha);
+      m_kept = Kept::Copied;
+    }
     return J;
   }
 
@@ -762,10 +792,19 @@ class Trainer {
                                                symbol + "[" + std::to_string(layer) + "]";
     const Index iteration = m_iteration;
     std::string kept;
-    if (m_last_finite.empty()) {
+    if (m_kept == Kept::None) {
       kept = "the network keeps the parameters it started with";
     } else {
-      m_last_finite.restore(m_net);
+      if (m_kept == Kept::InOtherBuffer) {
+        Adapter::undo_update(m_net);
+        m_last_finite.restore(m_net, true);
+        // A copy from now on, so that a second failure of this trainer puts back the same
+        // values instead of swapping the buffers again.
+        m_last_finite.save(m_net);
+        m_kept = Kept::Copied;
+      } else {
+        m_last_finite.restore(m_net);
+      }
       kept = "the network holds the parameters of iteration " + std::to_string(iteration - 1) +
              ", the last whose cost was finite";
     }
@@ -844,6 +883,9 @@ class Trainer {
   std::unique_ptr<EarlyStopping> m_early_stopping;
   detail::ParameterSnapshot<Model> m_best;
   detail::ParameterSnapshot<Model> m_last_finite;  // the divergence guard's copy
+  // Where the divergence guard finds the parameters before the last update.
+  enum class Kept { None, Copied, InOtherBuffer };
+  Kept m_kept = Kept::None;
   typename Adapter::Workspace m_prediction;
   std::vector<Index> m_order;
   Matrix m_X_batch, m_Y_batch;

@@ -125,6 +125,19 @@ struct TrainingModel<DeepNet<S>> {
   static void update(Net& net, Optimizer<Scalar>& optimizer, double alpha) {
     net.update(optimizer, alpha);
   }
+  /// True when `update_into_spare` can run: a built-in rule, every parameter in the store.
+  static bool can_update_into_spare(const Net& net, const Optimizer<Scalar>& optimizer) {
+    return net.can_update_into_spare(optimizer);
+  }
+  /// The step of `update`, its new values written into the store's other value buffer, which
+  /// becomes the values: the old ones stay in the first, for `undo_update`.
+  static void update_into_spare(Net& net, Optimizer<Scalar>& optimizer, double alpha) {
+    net.update_into_spare(optimizer, alpha);
+  }
+  /// Back to the values before the last update_into_spare: the divergence guard.
+  static void undo_update(Net& net) { net.undo_update(); }
+  /// The values back in the buffer training started in (views taken before stay valid).
+  static void settle(Net& net) { net.settle_values(); }
 
   /// L: the layers the divergence guard names (1..depth).
   static Index depth(const Net& net) { return net.L(); }
@@ -146,6 +159,16 @@ struct TrainingModel<DeepNet<S>> {
     for (Index l = 1; l <= net.L(); ++l) {
       net.layer(l).for_each_tensor(
           [&](const char*, MatrixSpan<Scalar> value, MatrixSpan<Scalar>, bool) { each(value); });
+    }
+  }
+  /// The same for the tensors that are not trained (the running statistics), in their order.
+  template <class Each>
+  static void for_each_buffer(Net& net, Each&& each) {
+    for (Index l = 1; l <= net.L(); ++l) {
+      net.layer(l).for_each_tensor(
+          [&](const char*, MatrixSpan<Scalar> value, MatrixSpan<Scalar>, bool trainable) {
+            if (!trainable) each(value);
+          });
     }
   }
   /// The parameter registry (names of the optimizer's state in checkpoints).
@@ -342,6 +365,16 @@ struct TrainingModel<Sequential<S>> {
   static void update(Net& net, Optimizer<Scalar>& optimizer, double alpha) {
     net.update(optimizer, alpha);
   }
+  /// A Sequential's modules may keep their parameters out of the store: the guard copies them.
+  static bool can_update_into_spare(const Net&, const Optimizer<Scalar>&) { return false; }
+  /// Not reached (can_update_into_spare is false); the plain update.
+  static void update_into_spare(Net& net, Optimizer<Scalar>& optimizer, double alpha) {
+    net.update(optimizer, alpha);
+  }
+  /// Not reached.
+  static void undo_update(Net&) {}
+  /// Nothing to do: the values never left their buffer.
+  static void settle(Net&) {}
 
   /// K: the modules the divergence guard names (as layers 1..K).
   static Index depth(const Net& net) { return net.size(); }
@@ -362,6 +395,16 @@ struct TrainingModel<Sequential<S>> {
     for (Index k = 1; k <= net.size(); ++k) {
       net.module(k).for_each_tensor(
           [&](const char*, MatrixSpan<Scalar> value, MatrixSpan<Scalar>, bool) { each(value); });
+    }
+  }
+  /// The same for the tensors that are not trained, in their order.
+  template <class Each>
+  static void for_each_buffer(Net& net, Each&& each) {
+    for (Index k = 1; k <= net.size(); ++k) {
+      net.module(k).for_each_tensor(
+          [&](const char*, MatrixSpan<Scalar> value, MatrixSpan<Scalar>, bool trainable) {
+            if (!trainable) each(value);
+          });
     }
   }
   /// The parameter registry.

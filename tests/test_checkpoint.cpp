@@ -95,6 +95,33 @@ void put_file_bytes(const std::string& path, const std::string& bytes) {
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
+// `saved` with `patch` written at byte `at` and its checksum recomputed, so that the decoder
+// sees the patch, written to `path` and loaded: the FormatError it gives.
+FormatError load_patched(const std::string& path, const std::string& saved, std::size_t at,
+                         const std::string& patch) {
+  std::string bytes = saved;
+  bytes.replace(at, patch.size(), patch);
+  const std::uint32_t crc = deepnet::detail::crc32(bytes.data(), bytes.size() - 4);
+  for (int k = 0; k < 4; ++k)
+    bytes[bytes.size() - 4 + static_cast<std::size_t>(k)] =
+        static_cast<char>((crc >> (8 * k)) & 0xFF);
+  put_file_bytes(path, bytes);
+  try {
+    deepnet::load_checkpoint<double>(path);
+  } catch (const FormatError& e) {
+    return e;
+  }
+  FAIL("no FormatError");
+  return FormatError("", "");
+}
+
+// `value` as `size` little-endian bytes.
+std::string le(std::uint64_t value, int size) {
+  std::string out;
+  deepnet::detail::put_le(out, value, size);
+  return out;
+}
+
 }  // namespace
 
 TEST_CASE("the parameter registry names every tensor, in the optimizer's order",
@@ -259,28 +286,6 @@ TEST_CASE("a damaged training state names the byte and the field", "[checkpoint]
   REQUIRE(saved[start + 16] == 3);  // Adam
   REQUIRE(deepnet::detail::get_le(saved, start + 139, 8) == 50);
 
-  // `patch` written at start + at, with the checksum recomputed so that the decoder sees it.
-  const auto load_damaged = [&](std::size_t at, const std::string& patch) {
-    std::string bytes = saved;
-    bytes.replace(start + at, patch.size(), patch);
-    const std::uint32_t crc = deepnet::detail::crc32(bytes.data(), bytes.size() - 4);
-    for (int k = 0; k < 4; ++k)
-      bytes[bytes.size() - 4 + static_cast<std::size_t>(k)] =
-          static_cast<char>((crc >> (8 * k)) & 0xFF);
-    put_file_bytes(path, bytes);
-    try {
-      deepnet::load_checkpoint<double>(path);
-    } catch (const FormatError& e) {
-      return e;
-    }
-    FAIL("no FormatError");
-    return FormatError("", "");
-  };
-  const auto le = [](std::uint64_t value, int size) {
-    std::string out;
-    deepnet::detail::put_le(out, value, size);
-    return out;
-  };
   const auto f64 = [](double value) {
     std::string out;
     deepnet::detail::put_f64(out, value);
@@ -310,7 +315,7 @@ TEST_CASE("a damaged training state names the byte and the field", "[checkpoint]
   };
   for (const Case& c : cases) {
     INFO(c.field);
-    const FormatError e = load_damaged(c.at, c.patch);
+    const FormatError e = load_patched(path, saved, start + c.at, c.patch);
     CHECK(e.offset() == static_cast<std::int64_t>(start + c.error_at));
     CHECK(e.field() == c.field);
     CHECK_THAT(e.what(),
@@ -379,11 +384,6 @@ TEST_CASE("a damaged early-stopping part of a checkpoint names the byte and the 
   REQUIRE(saved[start] == 1);
   REQUIRE(deepnet::detail::get_le(saved, start + 25, 8) == 2);  // two epochs observed
   REQUIRE(deepnet::detail::get_le(saved, start + 41, 8) == 0);  // no best tensors kept
-  const auto le = [](std::uint64_t value, int size) {
-    std::string out;
-    deepnet::detail::put_le(out, value, size);
-    return out;
-  };
   std::string nan;
   deepnet::detail::put_f64(nan, std::numeric_limits<double>::quiet_NaN());
   struct Case {
@@ -402,21 +402,10 @@ TEST_CASE("a damaged early-stopping part of a checkpoint names the byte and the 
   };
   for (const Case& c : cases) {
     INFO(c.field);
-    std::string bytes = saved;
-    bytes.replace(start + c.at, c.patch.size(), c.patch);
-    const std::uint32_t crc = deepnet::detail::crc32(bytes.data(), bytes.size() - 4);
-    for (int k = 0; k < 4; ++k)
-      bytes[bytes.size() - 4 + static_cast<std::size_t>(k)] =
-          static_cast<char>((crc >> (8 * k)) & 0xFF);
-    put_file_bytes(path, bytes);
-    try {
-      deepnet::load_checkpoint<double>(path);
-      FAIL("no FormatError");
-    } catch (const FormatError& e) {
-      CHECK(e.offset() == static_cast<std::int64_t>(start + c.at));
-      CHECK(e.field() == c.field);
-      CHECK_THAT(e.what(), Contains(path + ": byte " + std::to_string(start + c.at) + ": " +
-                                    c.field + ": " + c.message));
-    }
+    const FormatError e = load_patched(path, saved, start + c.at, c.patch);
+    CHECK(e.offset() == static_cast<std::int64_t>(start + c.at));
+    CHECK(e.field() == c.field);
+    CHECK_THAT(e.what(), Contains(path + ": byte " + std::to_string(start + c.at) + ": " + c.field +
+                                  ": " + c.message));
   }
 }

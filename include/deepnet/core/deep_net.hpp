@@ -402,14 +402,7 @@ class DeepNet {
   /// One step of `optimizer` (momentum, RMSProp, Adam, ...) on every parameter.
   /// \throws as update(learning_rate)
   void update(Optimizer<Scalar>& optimizer, double learning_rate) {
-    require_learning_rate(learning_rate, "DeepNet::update");
-    if (m_pass != Pass::Backward) {
-      throw StateError(
-          "DeepNet::update needs the gradients of the current weights: call forward(X) and "
-          "backward(Y) before each update");
-    }
-    check_parameters("DeepNet::update");
-    require_initialized("DeepNet::update");
+    require_updatable(learning_rate);
     const auto alpha = static_cast<Scalar>(learning_rate);
     optimizer.begin_step();
     if (optimizer.update_flat(flat_parameters(), alpha)) {
@@ -810,7 +803,9 @@ class DeepNet {
     }
     return true;
   }
-  void update_into_spare(Optimizer<Scalar>& optimizer, double learning_rate) {
+  // What update needs: a good learning rate, the gradients of the current weights, parameters
+  // of their shapes, drawn.
+  void require_updatable(double learning_rate) {
     require_learning_rate(learning_rate, "DeepNet::update");
     if (m_pass != Pass::Backward) {
       throw StateError(
@@ -819,6 +814,9 @@ class DeepNet {
     }
     check_parameters("DeepNet::update");
     require_initialized("DeepNet::update");
+  }
+  void update_into_spare(Optimizer<Scalar>& optimizer, double learning_rate) {
+    require_updatable(learning_rate);
     FlatParameters<Scalar> flat = flat_parameters();
     ParameterStore<Scalar>& store = m_stack.store;
     Scalar* const next = store.spare_values();

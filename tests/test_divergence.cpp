@@ -279,3 +279,28 @@ TEST_CASE("the guard's second buffer: a divergence puts back the same bits as th
   CHECK(deepnet_test::all_parameters(swapped) == deepnet_test::all_parameters(copied));
   CHECK(swapped.parameter_values().data() == values);
 }
+
+namespace {
+
+// A rule that claims to write next values but has no one-pass update.
+class ClaimsNextValues : public deepnet::GradientDescent<double> {
+ public:
+  std::string name() const override { return "ClaimsNextValues"; }
+  bool update_flat(const deepnet::FlatParameters<double>&, double) override { return false; }
+};
+
+}  // namespace
+
+TEST_CASE("the guard's second buffer: a rule that claims it without a one-pass update is refused",
+          "[divergence][store]") {
+  const Problem data;
+  DeepNet<double> net = regression_net();
+  const std::vector<double> before = deepnet_test::all_parameters(net);
+  ClaimsNextValues rule;
+  REQUIRE_THROWS_WITH(
+      net.fit(data.X, data.Y, FitOptions().learning_rate(1e-6).iterations(3), rule),
+      "DeepNet::update: the update rule ClaimsNextValues says writes_next_values() but its "
+      "update_flat did not run; a rule without a one-pass update must leave "
+      "writes_next_values() false");
+  CHECK(deepnet_test::all_parameters(net) == before);  // nothing was swapped in
+}

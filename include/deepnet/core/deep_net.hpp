@@ -788,21 +788,6 @@ class DeepNet {
 
   enum class Pass { None, Forward, Backward };
 
-  // fit's step when its divergence guard needs the values before the update: `update` with the
-  // new values written into the store's spare buffer, which then becomes the value buffer, so
-  // that the old values stay in the other one (undo_update) without a copy of them. Only for a
-  // rule that writes_next_values() and a network whose parameters are all in the store.
-  bool can_update_into_spare(const Optimizer<Scalar>& optimizer) const noexcept {
-    if (!optimizer.writes_next_values()) return false;
-    for (const LayerType& current : m_stack.layers) {
-      if (!current.W().in_store() || !current.b().in_store()) return false;
-      if (current.has_batch_norm() &&
-          (!current.batch_norm().gamma().in_store() || !current.batch_norm().beta().in_store())) {
-        return false;
-      }
-    }
-    return true;
-  }
   // What update needs: a good learning rate, the gradients of the current weights, parameters
   // of their shapes, drawn.
   void require_updatable(double learning_rate) {
@@ -815,6 +800,11 @@ class DeepNet {
     check_parameters("DeepNet::update");
     require_initialized("DeepNet::update");
   }
+  // fit's step when its divergence guard needs the values before the update: `update` with the
+  // new values written into the store's spare buffer, which then becomes the value buffer, so
+  // that the old values stay in the other one (undo_update) without a copy of them. Only for a
+  // rule that writes_next_values(). (Parameters out of their place in the store have another
+  // shape, which require_updatable refuses.)
   void update_into_spare(Optimizer<Scalar>& optimizer, double learning_rate) {
     require_updatable(learning_rate);
     FlatParameters<Scalar> flat = flat_parameters();
@@ -838,9 +828,12 @@ class DeepNet {
     }
     flat.next_values = next;
     optimizer.begin_step();
-    const bool flat_done = optimizer.update_flat(flat, static_cast<Scalar>(learning_rate));
-    DEEPNET_ASSERT(flat_done, "a rule that writes next values has a one-pass update");
-    (void)flat_done;
+    if (!optimizer.update_flat(flat, static_cast<Scalar>(learning_rate))) {
+      // The spare buffer was not written: swapping to it would train on stale values.
+      throw StateError("DeepNet::update: the update rule " + optimizer.name() +
+                       " says writes_next_values() but its update_flat did not run; a rule "
+                       "without a one-pass update must leave writes_next_values() false");
+    }
     store.swap_values();
     m_stack.move_values();
     m_pass = Pass::None;

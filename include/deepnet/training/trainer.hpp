@@ -54,15 +54,19 @@ class ParameterSnapshot {
   /// Copies every tensor of the model (the untrained ones only with `buffers_only`).
   void save(Model& net, bool buffers_only = false) {
     std::size_t k = 0;
-    walk(net, buffers_only, [&](MatrixSpan<Scalar> value) {
-      if (m_values.size() <= k) m_values.emplace_back();
-      m_values[k++] = value;
-    });
+    TrainingModel<Model>::for_each_value(
+        net,
+        [&](MatrixSpan<Scalar> value) {
+          if (m_values.size() <= k) m_values.emplace_back();
+          m_values[k++] = value;
+        },
+        buffers_only);
   }
   /// Puts the copies back (saved with the same `buffers_only`).
   void restore(Model& net, bool buffers_only = false) const {
     std::size_t k = 0;
-    walk(net, buffers_only, [&](MatrixSpan<Scalar> value) { value = m_values.at(k++); });
+    TrainingModel<Model>::for_each_value(
+        net, [&](MatrixSpan<Scalar> value) { value = m_values.at(k++); }, buffers_only);
   }
   /// True before the first save.
   bool empty() const noexcept { return m_values.empty(); }
@@ -72,15 +76,6 @@ class ParameterSnapshot {
   void assign(std::vector<Matrix<Scalar>> values) { m_values = std::move(values); }
 
  private:
-  template <class Each>
-  static void walk(Model& net, bool buffers_only, Each&& each) {
-    if (buffers_only) {
-      TrainingModel<Model>::for_each_buffer(net, each);
-    } else {
-      TrainingModel<Model>::for_each_value(net, each);
-    }
-  }
-
   std::vector<Matrix<Scalar>> m_values;
 };
 
@@ -228,7 +223,7 @@ class Trainer {
   History run() {
     while (!done())
       run_epoch();
-    Adapter::settle(m_net);
+    settle();
     return m_history;
   }
 
@@ -237,7 +232,7 @@ class Trainer {
   /// destructor put them back in the first, so that views of the parameters taken before
   /// training (parameters(), parameter_values()) stay valid after it. Between two run_epoch
   /// calls, take such views anew; layer(l).W() and the other accessors always follow.
-  ~Trainer() { Adapter::settle(m_net); }
+  ~Trainer() { settle(); }
   /// Moves the trainer (the network stays the caller's).
   Trainer(Trainer&&) = default;
 
@@ -336,10 +331,7 @@ class Trainer {
       for (const NamedTensor<Scalar>& entry : entries) {
         if (!entry.trainable) continue;
         const std::string name = slot + "/" + entry.name;
-        const Matrix* saved = nullptr;
-        for (const auto& [saved_name, M] : state.optimizer_state) {
-          if (saved_name == name) saved = &M;
-        }
+        const Matrix* saved = find_named(state.optimizer_state, name);
         if (saved == nullptr) {
           throw ConfigError(std::string(where) + ": the checkpoint holds no " + name + " for " +
                             m_optimizer->name() + ": it was made for another network");
@@ -376,6 +368,21 @@ class Trainer {
   }
 
  private:
+  // The values back in the store's first value buffer (update_into_spare may have left them in
+  // the other).
+  void settle() {
+    if constexpr (Adapter::has_spare_values) Adapter::settle(m_net);
+  }
+
+  // The matrix saved under `name` in a checkpoint's list, or nullptr.
+  static const Matrix* find_named(const std::vector<std::pair<std::string, Matrix>>& saved,
+                                  const std::string& name) {
+    for (const auto& [saved_name, M] : saved) {
+      if (saved_name == name) return &M;
+    }
+    return nullptr;
+  }
+
   // The best epoch's parameters of a checkpoint, one per tensor of the registry, in its order.
   static std::vector<Matrix> saved_best_parameters(const TrainingState<Scalar>& state,
                                                    const std::vector<NamedTensor<Scalar>>& entries,
@@ -383,10 +390,7 @@ class Trainer {
     std::vector<Matrix> best;
     if (state.best_parameters.empty()) return best;
     for (const NamedTensor<Scalar>& entry : entries) {
-      const Matrix* saved = nullptr;
-      for (const auto& [saved_name, M] : state.best_parameters) {
-        if (saved_name == entry.name) saved = &M;
-      }
+      const Matrix* saved = find_named(state.best_parameters, entry.name);
       if (saved == nullptr || saved->rows() != entry.value.rows() ||
           saved->cols() != entry.value.cols()) {
         throw ConfigError(std::string(where) + ": the checkpoint's best epoch " +
@@ -757,7 +761,8 @@ class Trainer {
     // The divergence guard keeps the parameters whose cost J is finite, before their update:
     // the update itself leaves them in the store's other value buffer when it can (a built-in
     // rule on a DeepNet), and only the running statistics are copied; else they are copied.
-    const bool into_spare = Adapter::can_update_into_spare(m_net, *m_optimizer);
+    bool into_spare = false;
+    if constexpr (Adapter::has_spare_values) into_spare = m_optimizer->writes_next_values();
     m_last_finite.save(m_net, into_spare);
     if (m_classifies) {
       Index total = 0;
@@ -767,13 +772,15 @@ class Trainer {
     }
     Adapter::backward(m_net, Y, m_X_T.size() > 0 ? &m_X_T : nullptr);
     m_kept = Kept::None;  // until the update is done
-    if (into_spare) {
-      Adapter::update_into_spare(m_net, *m_optimizer, alpha);
-      m_kept = Kept::InOtherBuffer;
-    } else {
-      Adapter::update(m_net, *m_optimizer, alpha);
-      m_kept = Kept::Copied;
+    if constexpr (Adapter::has_spare_values) {
+      if (into_spare) {
+        Adapter::update_into_spare(m_net, *m_optimizer, alpha);
+        m_kept = Kept::InOtherBuffer;
+        return J;
+      }
     }
+    Adapter::update(m_net, *m_optimizer, alpha);
+    m_kept = Kept::Copied;
     return J;
   }
 
@@ -796,7 +803,7 @@ class Trainer {
       kept = "the network keeps the parameters it started with";
     } else {
       if (m_kept == Kept::InOtherBuffer) {
-        Adapter::undo_update(m_net);
+        if constexpr (Adapter::has_spare_values) Adapter::undo_update(m_net);
         m_last_finite.restore(m_net, true);
         // A copy from now on, so that a second failure of this trainer puts back the same
         // values instead of swapping the buffers again.

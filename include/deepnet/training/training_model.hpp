@@ -125,10 +125,9 @@ struct TrainingModel<DeepNet<S>> {
   static void update(Net& net, Optimizer<Scalar>& optimizer, double alpha) {
     net.update(optimizer, alpha);
   }
-  /// True when `update_into_spare` can run: a built-in rule, every parameter in the store.
-  static bool can_update_into_spare(const Net& net, const Optimizer<Scalar>& optimizer) {
-    return net.can_update_into_spare(optimizer);
-  }
+  /// The network keeps its parameters in a store with a spare value buffer: with a rule that
+  /// writes_next_values(), the divergence guard uses `update_into_spare` and `undo_update`.
+  static constexpr bool has_spare_values = true;
   /// The step of `update`, its new values written into the store's other value buffer, which
   /// becomes the values: the old ones stay in the first, for `undo_update`.
   static void update_into_spare(Net& net, Optimizer<Scalar>& optimizer, double alpha) {
@@ -152,22 +151,15 @@ struct TrainingModel<DeepNet<S>> {
   /// until the next forward.
   static void discard_pass(Net& net) { net.m_pass = Net::Pass::None; }
 
-  /// Calls each(value) for every tensor of the parameter registry, in its order, without
-  /// building the list: the divergence guard's snapshot, taken every step, must not allocate.
+  /// Calls each(value) for every tensor of the parameter registry (with `buffers_only`, for
+  /// those that are not trained: the running statistics), in its order, without building the
+  /// list: the divergence guard's snapshot, taken every step, must not allocate.
   template <class Each>
-  static void for_each_value(Net& net, Each&& each) {
-    for (Index l = 1; l <= net.L(); ++l) {
-      net.layer(l).for_each_tensor(
-          [&](const char*, MatrixSpan<Scalar> value, MatrixSpan<Scalar>, bool) { each(value); });
-    }
-  }
-  /// The same for the tensors that are not trained (the running statistics), in their order.
-  template <class Each>
-  static void for_each_buffer(Net& net, Each&& each) {
+  static void for_each_value(Net& net, Each&& each, bool buffers_only = false) {
     for (Index l = 1; l <= net.L(); ++l) {
       net.layer(l).for_each_tensor(
           [&](const char*, MatrixSpan<Scalar> value, MatrixSpan<Scalar>, bool trainable) {
-            if (!trainable) each(value);
+            if (!buffers_only || !trainable) each(value);
           });
     }
   }
@@ -365,16 +357,9 @@ struct TrainingModel<Sequential<S>> {
   static void update(Net& net, Optimizer<Scalar>& optimizer, double alpha) {
     net.update(optimizer, alpha);
   }
-  /// A Sequential's modules may keep their parameters out of the store: the guard copies them.
-  static bool can_update_into_spare(const Net&, const Optimizer<Scalar>&) { return false; }
-  /// Not reached (can_update_into_spare is false); the plain update.
-  static void update_into_spare(Net& net, Optimizer<Scalar>& optimizer, double alpha) {
-    net.update(optimizer, alpha);
-  }
-  /// Not reached.
-  static void undo_update(Net&) {}
-  /// Nothing to do: the values never left their buffer.
-  static void settle(Net&) {}
+  /// A Sequential's modules may keep their parameters out of the store: the divergence guard
+  /// copies them every step.
+  static constexpr bool has_spare_values = false;
 
   /// K: the modules the divergence guard names (as layers 1..K).
   static Index depth(const Net& net) { return net.size(); }
@@ -389,21 +374,14 @@ struct TrainingModel<Sequential<S>> {
   /// Forgets the last pass: backward and update refuse to run until the next forward.
   static void discard_pass(Net& net) { net.m_pass = Net::Pass::None; }
 
-  /// Calls each(value) for every tensor of the registry, module by module, without allocating.
+  /// Calls each(value) for every tensor of the registry (with `buffers_only`, for those that
+  /// are not trained), module by module, without allocating.
   template <class Each>
-  static void for_each_value(Net& net, Each&& each) {
-    for (Index k = 1; k <= net.size(); ++k) {
-      net.module(k).for_each_tensor(
-          [&](const char*, MatrixSpan<Scalar> value, MatrixSpan<Scalar>, bool) { each(value); });
-    }
-  }
-  /// The same for the tensors that are not trained, in their order.
-  template <class Each>
-  static void for_each_buffer(Net& net, Each&& each) {
+  static void for_each_value(Net& net, Each&& each, bool buffers_only = false) {
     for (Index k = 1; k <= net.size(); ++k) {
       net.module(k).for_each_tensor(
           [&](const char*, MatrixSpan<Scalar> value, MatrixSpan<Scalar>, bool trainable) {
-            if (!trainable) each(value);
+            if (!buffers_only || !trainable) each(value);
           });
     }
   }

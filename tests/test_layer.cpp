@@ -4,6 +4,7 @@
 #include "support/test_support.hpp"
 
 #include <deepnet/core/layer.hpp>
+#include <deepnet/modules/dense.hpp>
 
 #include <cmath>
 
@@ -213,6 +214,23 @@ TEMPLATE_TEST_CASE("Linear: Z = W A_prev + b, dW, db and dA_prev match the NumPy
     layer.b() = linear.b();
     CHECK(layer.forward(A1, workspace));
     CHECK(Matrix<TestType>(layer.Z()) == Z);  // the same code: the same bits
+
+    STATIC_REQUIRE(std::is_same<typename deepnet::modules::Dense<TestType>::Weights,
+                                typename Linear<TestType>::Weights>::value);
+    deepnet::modules::Dense<TestType> dense(3);
+    REQUIRE(dense.output_size(4) == 3);
+    dense.W() = linear.W();
+    dense.b() = linear.b();
+    Matrix<TestType> Z_dense(3, m);
+    dense.forward(deepnet::MatrixView<TestType>(A1.data(), 4, m), Span(Z_dense.data(), 3, m), true);
+    CHECK(Z_dense == Z);
+    Matrix<TestType> dA1_dense(4, m);
+    Span dA_dense(dA1_dense.data(), 4, m);
+    dense.backward(deepnet::MatrixView<TestType>(A1.data(), 4, m),
+                   deepnet::MatrixView<TestType>(Z_dense.data(), 3, m), dZ2, &dA_dense);
+    CHECK(Matrix<TestType>(dense.dW()) == Matrix<TestType>(linear.dW()));
+    CHECK(Matrix<TestType>(dense.db()) == Matrix<TestType>(linear.db()));
+    CHECK(dA1_dense == dA1);
   }
 }
 

@@ -46,10 +46,6 @@ class Linear {
         m_dW(units, inputs, "dW", l),
         m_db(m_b.rows(), 1, "db", l) {}
 
-  /// n, the number of outputs.
-  Index units() const noexcept { return m_W.rows(); }
-  /// n_prev, the number of inputs.
-  Index inputs() const noexcept { return m_W.cols(); }
   /// True when Z has the term b.
   bool has_bias() const noexcept { return m_bias == Bias::With; }
 

@@ -1,6 +1,7 @@
 // Tests for the dataset loaders: io/idx.hpp (IDX files, plain and gzip-compressed, every type,
 // and every kind of damaged file with its message) and io/csv.hpp (header or not, label column
-// by name or position, CRLF, quotes, bad cells, ragged rows). Built twice when zlib is found:
+// by name or position, CRLF, quotes, bad cells, ragged rows), and both with an ItemRange (a block,
+// or a process's shard, against the whole load). Built twice when zlib is found:
 // test_io with deepnet::io (compressed files are read) and test_io_without_zlib (they are
 // refused with a message that says what to link). One test loads Fashion-MNIST's test set when
 // Debian's dataset-fashion-mnist is installed.
@@ -524,6 +525,320 @@ TEST_CASE("IDX: images and labels whose counts differ", "[io][idx][errors]") {
   CHECK(e.path() == dir / "labels.idx");
   CHECK(e.offset() == 4);
   CHECK(e.field() == "dimensions");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Item ranges and shards (ItemRange, io/common.hpp)
+
+namespace {
+
+using deepnet::ConfigError;
+using deepnet::ItemRange;
+
+/// The shard sizes the tests split 5 items into: 7 leaves two processes without an item.
+const std::vector<int> range_sizes = {1, 2, 3, 7};
+
+/// The columns of `parts` side by side, in order: what the processes of a run hold together.
+template <class M>
+M range_join(const std::vector<M>& parts, Index rows) {
+  Index cols = 0;
+  for (const M& part : parts)
+    cols += part.cols();
+  M all(rows, cols);
+  Index at = 0;
+  for (const M& part : parts) {
+    all.middleCols(at, part.cols()) = part;
+    at += part.cols();
+  }
+  return all;
+}
+
+/// Checks the column counts of the shards of one size: they sum to m and differ by at most one.
+void range_check_sizes(const std::vector<Index>& cols, Index m) {
+  Index sum = 0;
+  for (const Index c : cols)
+    sum += c;
+  CHECK(sum == m);
+  const auto [low, high] = std::minmax_element(cols.begin(), cols.end());
+  CHECK(*high - *low <= 1);
+}
+
+/// The ConfigError message that `load` throws; fails the test if it throws nothing else.
+template <class Load>
+std::string range_error(Load load) {
+  try {
+    load();
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  FAIL("no ConfigError was thrown");
+  return std::string();
+}
+
+// 5 images of 2 x 3: u8 (pixel p of image k is 10k + p), or i16 (-1000k + 7p, two bytes each);
+// their 5 labels: u8, or i32.
+std::string range_images(bool wide) {
+  std::string data;
+  for (int k = 0; k < 5; ++k) {
+    for (int p = 0; p < 6; ++p) {
+      if (wide) {
+        put_be(data, static_cast<std::uint16_t>(-1000 * k + 7 * p), 2);
+      } else {
+        data.push_back(static_cast<char>(10 * k + p));
+      }
+    }
+  }
+  return idx_file(wide ? 0x0B : 0x08, {5, 2, 3}, data);
+}
+std::string range_labels(bool wide) {
+  std::string data;
+  for (int k = 0; k < 5; ++k)
+    put_be(data, static_cast<std::uint32_t>(wide ? 70000 * k - 3 : 9 - 2 * k), wide ? 4 : 1);
+  return idx_file(wide ? 0x0C : 0x08, {5}, data);
+}
+
+/// Checks every shard and every block of an image file and its label file against the whole
+/// load of each.
+void range_check_idx(const std::string& images, const std::string& labels) {
+  const Matrix<double> X = deepnet::load_idx_images<double>(images);
+  const Labels y = deepnet::load_idx_labels(labels);
+  const auto m = X.cols();
+  REQUIRE(m == 5);
+  REQUIRE(y.cols() == m);
+  for (const int size : range_sizes) {
+    CAPTURE(size);
+    std::vector<Matrix<double>> parts, pair_parts;
+    std::vector<Labels> label_parts, pair_label_parts;
+    std::vector<Index> cols;
+    for (int rank = 0; rank < size; ++rank) {
+      CAPTURE(rank);
+      const ItemRange shard = ItemRange::shard(rank, size);
+      parts.push_back(deepnet::load_idx_images<double>(images, shard));
+      label_parts.push_back(deepnet::load_idx_labels(labels, shard));
+      const auto pair = deepnet::load_idx_pair<double>(images, labels, shard);
+      pair_parts.push_back(pair.X);
+      pair_label_parts.push_back(pair.labels);
+      CHECK(parts.back().rows() == X.rows());
+      CHECK(label_parts.back().rows() == 1);
+      CHECK(label_parts.back().cols() == parts.back().cols());
+      // The float matrix and labels as doubles hold the same columns.
+      CHECK(deepnet::load_idx_images<float>(images, shard) == parts.back().cast<float>());
+      CHECK(deepnet::load_idx_labels<double>(labels, shard) == label_parts.back().cast<double>());
+      cols.push_back(parts.back().cols());
+    }
+    range_check_sizes(cols, m);
+    if (size > m) CHECK(std::count(cols.begin(), cols.end(), Index(0)) == size - m);
+    CHECK(range_join(parts, X.rows()) == X);
+    CHECK(range_join(label_parts, 1) == y);
+    CHECK(range_join(pair_parts, X.rows()) == X);
+    CHECK(range_join(pair_label_parts, 1) == y);
+  }
+  for (Index first = 0; first <= m; ++first) {
+    for (Index count = 0; first + count <= m; ++count) {
+      CAPTURE(first, count);
+      CHECK(deepnet::load_idx_images<double>(images, ItemRange{first, count}) ==
+            X.middleCols(first, count));
+      CHECK(deepnet::load_idx_labels(labels, ItemRange{first, count}) ==
+            y.middleCols(first, count));
+      const auto pair = deepnet::load_idx_pair<double>(images, labels, {first, count});
+      CHECK(pair.X == X.middleCols(first, count));
+      CHECK(pair.labels == y.middleCols(first, count));
+    }
+    CHECK(deepnet::load_idx_images<double>(images, ItemRange{first, -1}) == X.rightCols(m - first));
+  }
+  CHECK(deepnet::load_idx_images<double>(images, ItemRange()) == X);
+}
+
+}  // namespace
+
+TEST_CASE("ItemRange::resolve: shards are contiguous, in rank order, of sizes within one",
+          "[io][range]") {
+  for (Index items = 0; items <= 12; ++items) {
+    for (int size = 1; size <= 9; ++size) {
+      CAPTURE(items, size);
+      Index next = 0;
+      std::vector<Index> cols;
+      for (int rank = 0; rank < size; ++rank) {
+        const ItemRange part = ItemRange::shard(rank, size).resolve(items, "f");
+        CHECK_FALSE(part.is_shard());
+        CHECK(part.first == next);
+        next = part.first + part.count;
+        cols.push_back(part.count);
+      }
+      CHECK(next == items);
+      range_check_sizes(cols, items);
+    }
+  }
+  // No overflow of items * rank for the largest counts.
+  const Index huge = std::numeric_limits<Index>::max() - 6;
+  const int size = std::numeric_limits<int>::max();
+  const ItemRange last = ItemRange::shard(size - 1, size).resolve(huge, "f");
+  CHECK(last.first + last.count == huge);
+  CHECK(last.count >= huge / size);
+  CHECK(last.count <= huge / size + 1);
+  // A block is itself; the default is every item.
+  CHECK(ItemRange{2, 3}.resolve(5, "f").first == 2);
+  CHECK(ItemRange{2, 3}.resolve(5, "f").count == 3);
+  CHECK(ItemRange().resolve(5, "f").count == 5);
+  CHECK(ItemRange{5, -1}.resolve(5, "f").count == 0);
+  CHECK(ItemRange::shard(1, 3).to_string() == "ItemRange::shard(1, 3)");
+  CHECK(ItemRange{2, -1}.to_string() == "ItemRange{2, -1}");
+}
+
+TEST_CASE("IDX: the shards of 1, 2, 3 and 7 processes, side by side, are the whole file",
+          "[io][idx][range]") {
+  TempDir dir;
+  for (const bool wide : {false, true}) {
+    CAPTURE(wide);
+    write_file(dir / "images.idx", range_images(wide));
+    write_file(dir / "labels.idx", range_labels(wide));
+    range_check_idx(dir / "images.idx", dir / "labels.idx");
+  }
+}
+
+TEST_CASE("IDX: the shards of a gzip-compressed file, side by side, are the whole file",
+          "[io][idx][range][gzip]") {
+  TempDir dir;
+  write_file(dir / "images.gz", gzip_stored(range_images(true)));
+  write_file(dir / "labels.gz", gzip_stored(range_labels(true)));
+  if (!deepnet::idx_reads_gzip) {
+    // Without zlib, every shard is refused as the whole file is.
+    const FormatError whole =
+        format_error([&] { deepnet::load_idx_images<double>(dir / "images.gz"); });
+    const FormatError part = format_error(
+        [&] { deepnet::load_idx_images<double>(dir / "images.gz", ItemRange::shard(1, 2)); });
+    CHECK(std::string(part.what()) == whole.what());
+    return;
+  }
+  range_check_idx(dir / "images.gz", dir / "labels.gz");
+}
+
+TEST_CASE("IDX: shards of a file of many reads: a seek in a plain file, a skip in a gzip one",
+          "[io][idx][range]") {
+  TempDir dir;
+  // 1000 images of 28 x 28: 784000 bytes, more than the buffers of one read or one skip.
+  const std::string file = idx_file(0x08, {1000, 28, 28}, ramp(784000));
+  std::vector<std::string> paths = {dir / "images.idx"};
+  write_file(paths[0], file);
+#if defined(DEEPNET_HAVE_ZLIB)
+  paths.push_back(dir / "images.gz");
+  write_gzip(paths[1], file);
+#endif
+  for (const std::string& path : paths) {
+    CAPTURE(path);
+    const Matrix<float> X = deepnet::load_idx_images<float>(path);
+    std::vector<Matrix<float>> parts;
+    for (int rank = 0; rank < 3; ++rank)
+      parts.push_back(deepnet::load_idx_images<float>(path, ItemRange::shard(rank, 3)));
+    CHECK(range_join(parts, X.rows()) == X);
+    CHECK(deepnet::load_idx_images<float>(path, ItemRange{999, 1}) == X.rightCols(1));
+  }
+}
+
+TEST_CASE("IDX: a range that does not fit the file is a ConfigError naming it",
+          "[io][idx][range][errors]") {
+  TempDir dir;
+  const std::string images = dir / "images.idx";
+  const std::string labels = dir / "labels.idx";
+  write_file(images, range_images(false));
+  write_file(labels, range_labels(false));
+  const std::string m = std::to_string(deepnet::load_idx_images<double>(images).cols());
+  const auto message = [&](const ItemRange& range) {
+    return range_error([&] { deepnet::load_idx_images<double>(images, range); });
+  };
+  const std::string prefix = "load_idx_images: " + images + ": ";
+  const std::string holds = "the file holds " + m + " items";
+  CHECK_THAT(message({-1, 2}),
+             Catch::Matchers::Equals(prefix +
+                                     "ItemRange{-1, 2}: first is -1, but items are "
+                                     "counted from 0; " +
+                                     holds));
+  CHECK_THAT(message({0, -2}),
+             Catch::Matchers::Equals(prefix +
+                                     "ItemRange{0, -2}: count is -2, but it must be 0 or more, or "
+                                     "-1 for all from first to the end; " +
+                                     holds));
+  CHECK_THAT(message({3, 3}),
+             Catch::Matchers::Equals(prefix + "ItemRange{3, 3} asks for items 3..5, but " + holds +
+                                     ", so first + count must be at most " + m));
+  CHECK_THAT(message({6, -1}),
+             Catch::Matchers::Equals(prefix + "ItemRange{6, -1} starts after the end: " + holds +
+                                     ", so first must be at most " + m));
+  CHECK_THAT(message({6, 0}), Contains("ItemRange{6, 0} starts after the end: " + holds));
+  CHECK_THAT(message(ItemRange::shard(0, 0)),
+             Catch::Matchers::Equals(prefix +
+                                     "ItemRange::shard(0, 0): size is 0, but a run has at least "
+                                     "one process (size 1 or more); " +
+                                     holds));
+  CHECK_THAT(message(ItemRange::shard(3, 3)),
+             Catch::Matchers::Equals(prefix +
+                                     "ItemRange::shard(3, 3): rank is 3, but the ranks of 3 "
+                                     "processes are 0..2; " +
+                                     holds));
+  CHECK_THAT(
+      message(ItemRange::shard(-1, 2)),
+      Contains("ItemRange::shard(-1, 2): rank is -1, but the ranks of 2 processes are 0..1"));
+  CHECK_THAT(message(ItemRange::shard(0, -4)), Contains("size is -4"));
+  // Labels and pairs name their function and the file the count comes from.
+  CHECK_THAT(range_error([&] {
+               deepnet::load_idx_labels(labels, {5, 1});
+             }),
+             StartsWith("load_idx_labels: " + labels +
+                        ": ItemRange{5, 1} asks for items 5..5, "
+                        "but the file holds " +
+                        m + " items"));
+  CHECK_THAT(
+      range_error([&] { deepnet::load_idx_pair<double>(images, labels, ItemRange::shard(2, 1)); }),
+      StartsWith("load_idx_pair: " + images +
+                 ": ItemRange::shard(2, 1): rank is 2, but "
+                 "the ranks of 1 process are 0..0"));
+}
+
+TEST_CASE("IDX: a damaged file is the same FormatError with any range as without",
+          "[io][idx][range][errors]") {
+  TempDir dir;
+  const std::string path = dir / "images.idx";
+  const std::string good = range_images(true);
+  std::vector<std::string> damaged = {good.substr(0, 30), good.substr(0, good.size() - 1),
+                                      good + "xy", good.substr(0, 10)};
+  damaged.push_back(gzip_stored(damaged[0]));
+  damaged.push_back(gzip_stored(damaged[1]));
+  damaged.push_back(gzip_stored(damaged[2]));
+#if defined(DEEPNET_HAVE_ZLIB)
+  write_gzip(path, idx_file(0x08, {100, 28, 28}, ramp(78400)));
+  const std::string compressed = read_file(path);
+  damaged.push_back(compressed.substr(0, compressed.size() / 2));  // zlib: cut short
+#endif
+  std::vector<ItemRange> ranges = {{0, 1}, {4, 1}, {0, 0}, {2, -1}};
+  for (const int size : range_sizes)
+    for (int rank = 0; rank < size; ++rank)
+      ranges.push_back(ItemRange::shard(rank, size));
+  for (std::size_t d = 0; d < damaged.size(); ++d) {
+    CAPTURE(d);
+    write_file(path, damaged[d]);
+    const FormatError whole = format_error([&] { deepnet::load_idx_images<double>(path); });
+    for (const ItemRange& range : ranges) {
+      CAPTURE(range.to_string());
+      const FormatError part = format_error([&] { deepnet::load_idx_images<double>(path, range); });
+      CHECK(std::string(part.what()) == whole.what());
+      CHECK(part.offset() == whole.offset());
+      CHECK(part.field() == whole.field());
+    }
+  }
+  // A label file cut short, read with its image file.
+  write_file(dir / "good.idx", good);
+  const std::string labels = range_labels(false);
+  write_file(dir / "labels.idx", labels.substr(0, labels.size() - 2));
+  const FormatError whole =
+      format_error([&] { deepnet::load_idx_pair<double>(dir / "good.idx", dir / "labels.idx"); });
+  CHECK_THAT(whole.what(), Contains("the data ends after 3 of the 5 bytes"));
+  for (int rank = 0; rank < 3; ++rank) {
+    const FormatError part = format_error([&] {
+      deepnet::load_idx_pair<double>(dir / "good.idx", dir / "labels.idx",
+                                     ItemRange::shard(rank, 3));
+    });
+    CHECK(std::string(part.what()) == whole.what());
+  }
 }
 
 TEST_CASE("IDX: Fashion-MNIST's test set, when Debian's dataset-fashion-mnist is installed",
@@ -1115,4 +1430,285 @@ TEST_CASE("CSV: write_csv refuses what load_csv could not read, and names an unw
                       Contains("the delimiter '.' cannot separate numbers"));
   REQUIRE_THROWS_WITH(deepnet::write_csv(out, Matrix<double>(0, 3)), Contains("no rows (n = 0)"));
   CHECK(out.str().empty());  // nothing written for a refused matrix
+}
+
+// ---------------------------------------------------------------------------------------------
+// CSV: CsvOptions::rows
+
+namespace {
+
+// 5 data rows: two features and a label, a number or a class name; a header with a quoted name
+// over two lines, quoted numbers, a CRLF and a blank line.
+std::string range_csv(bool names, bool header = true) {
+  const std::vector<std::string> classes = {"versicolor", "setosa", "virginica", "setosa",
+                                            "Setosa"};
+  std::string text = header ? "length,\"wid\nth\",label\n" : "";
+  for (std::size_t j = 0; j < classes.size(); ++j) {
+    text += std::to_string(0.5 * static_cast<double>(j)) + ",\"" + std::to_string(10 - j) + "\"," +
+            (names ? classes[j] : std::to_string(j % 3));
+    text += j == 2 ? "\r\n\n" : "\n";
+  }
+  return text;
+}
+
+/// The data of one shard or block, checked against the whole load: its columns, its labels (as
+/// class names too) and the names of the file.
+void range_check_part(const deepnet::CsvData<double>& part, const deepnet::CsvData<double>& whole,
+                      Index first, Index count) {
+  REQUIRE(part.X.cols() == count);
+  CHECK(part.first_row == first);
+  CHECK(part.X == whole.X.middleCols(first, count));
+  CHECK(part.labels == whole.labels.middleCols(first, count));
+  CHECK(part.class_names == whole.class_names);
+  CHECK(part.feature_names == whole.feature_names);
+  CHECK(part.label_name == whole.label_name);
+}
+
+/// Loads the shards of `text` from a file `path` (plain or compressed) and from a string
+/// stream, and every block, and checks them against the whole load.
+void range_check_csv(const std::string& path, const std::string& text,
+                     const CsvOptions& options = CsvOptions()) {
+  const auto whole = deepnet::load_csv<double>(path, options);
+  const Index m = whole.X.cols();
+  REQUIRE(m == 5);
+  CHECK(whole.first_row == 0);
+  for (const int size : range_sizes) {
+    CAPTURE(size);
+    std::vector<Matrix<double>> parts, label_parts;
+    std::vector<Index> cols;
+    Index first = 0;
+    for (int rank = 0; rank < size; ++rank) {
+      CAPTURE(rank);
+      const CsvOptions shard = CsvOptions(options).rows(ItemRange::shard(rank, size));
+      const auto part = deepnet::load_csv<double>(path, shard);
+      range_check_part(part, whole, first, part.X.cols());
+      std::istringstream in(text);
+      const auto streamed = deepnet::read_csv<double>(in, "data.csv", shard);
+      CHECK(streamed.X == part.X);
+      CHECK(streamed.labels == part.labels);
+      CHECK(streamed.class_names == part.class_names);
+      first += part.X.cols();
+      parts.push_back(part.X);
+      label_parts.push_back(part.labels);
+      cols.push_back(part.X.cols());
+    }
+    range_check_sizes(cols, m);
+    CHECK(range_join(parts, whole.X.rows()) == whole.X);
+    CHECK(range_join(label_parts, 1) == whole.labels);
+  }
+  for (Index first = 0; first <= m; ++first) {
+    for (Index count = 0; first + count <= m; ++count) {
+      CAPTURE(first, count);
+      const CsvOptions block = CsvOptions(options).rows({first, count});
+      range_check_part(deepnet::load_csv<double>(path, block), whole, first, count);
+      std::istringstream in(text);
+      range_check_part(deepnet::read_csv<double>(in, "data.csv", block), whole, first, count);
+    }
+    range_check_part(deepnet::load_csv<double>(path, CsvOptions(options).rows({first, -1})), whole,
+                     first, m - first);
+  }
+}
+
+/// A stream that cannot seek (as std::cin from a pipe).
+class RangeOneWay : public std::streambuf {
+ public:
+  explicit RangeOneWay(std::string text) : m_text(std::move(text)) {
+    setg(m_text.data(), m_text.data(), m_text.data() + m_text.size());
+  }
+
+ private:
+  std::string m_text;
+};
+
+}  // namespace
+
+TEST_CASE("CSV: the shards of 1, 2, 3 and 7 processes, side by side, are the whole file",
+          "[io][csv][range]") {
+  TempDir dir;
+  for (const bool names : {false, true}) {
+    for (const bool header : {true, false}) {
+      CAPTURE(names, header);
+      const std::string text = range_csv(names, header);
+      write_file(dir / "data.csv", text);
+      range_check_csv(dir / "data.csv", text);
+    }
+  }
+  // The class names given, in an order of the program's.
+  const std::string text = range_csv(true);
+  write_file(dir / "data.csv", text);
+  range_check_csv(dir / "data.csv", text,
+                  CsvOptions().class_names({"virginica", "setosa", "versicolor", "Setosa"}));
+}
+
+TEST_CASE("CSV: the shards of a gzip-compressed file, side by side, are the whole file",
+          "[io][csv][range][gzip]") {
+  TempDir dir;
+  const std::string text = range_csv(true);
+  write_file(dir / "data.csv.gz", gzip_stored(text));
+  if (!deepnet::csv_reads_gzip) {
+    const FormatError whole = format_error([&] { deepnet::load_csv<double>(dir / "data.csv.gz"); });
+    const FormatError part = format_error([&] {
+      deepnet::load_csv<double>(dir / "data.csv.gz", CsvOptions().rows(ItemRange::shard(1, 2)));
+    });
+    CHECK(std::string(part.what()) == whole.what());
+    return;
+  }
+  range_check_csv(dir / "data.csv.gz", text);
+#if defined(DEEPNET_HAVE_ZLIB)
+  write_gzip(dir / "zlib.csv.gz", text);
+  range_check_csv(dir / "zlib.csv.gz", text);
+#endif
+}
+
+TEST_CASE("CSV: a shard without some class name has the whole file's class names",
+          "[io][csv][range][names]") {
+  TempDir dir;
+  const std::string path = dir / "data.csv";
+  write_file(path, range_csv(true));
+  const auto whole = deepnet::load_csv<double>(path);
+  const Labels whole_labels = whole.class_labels();
+  bool some_name_missing = false;
+  for (int rank = 0; rank < 3; ++rank) {
+    CAPTURE(rank);
+    const auto part = deepnet::load_csv<double>(path, CsvOptions().rows(ItemRange::shard(rank, 3)));
+    const Labels labels = part.class_labels();
+    CHECK(part.class_names == whole.class_names);
+    CHECK(labels == whole_labels.middleCols(part.first_row, labels.cols()));
+    std::set<Index> present(labels.data(), labels.data() + labels.size());
+    some_name_missing = some_name_missing || present.size() < whole.class_names.size();
+    for (Index j = 0; j < labels.cols(); ++j) {  // the names printed back
+      CHECK(part.class_names[static_cast<std::size_t>(labels(0, j))] ==
+            whole.class_names[static_cast<std::size_t>(whole_labels(0, part.first_row + j))]);
+    }
+  }
+  CHECK(some_name_missing);
+}
+
+TEST_CASE("CSV: a range that does not fit the data rows is a ConfigError naming it",
+          "[io][csv][range][errors]") {
+  TempDir dir;
+  const std::string path = dir / "data.csv";
+  const std::string text = range_csv(false);
+  write_file(path, text);
+  const std::string m = std::to_string(deepnet::load_csv<double>(path).X.cols());
+  const auto message = [&](const ItemRange& range) {
+    return range_error([&] { deepnet::load_csv<double>(path, CsvOptions().rows(range)); });
+  };
+  const std::string prefix = "load_csv: " + path + ": ";
+  const std::string holds = "the file holds " + m + " data rows";
+  CHECK_THAT(message({-1, 2}),
+             Catch::Matchers::Equals(prefix +
+                                     "ItemRange{-1, 2}: first is -1, but data rows are counted "
+                                     "from 0; " +
+                                     holds));
+  CHECK_THAT(message({0, -2}),
+             Catch::Matchers::Equals(prefix +
+                                     "ItemRange{0, -2}: count is -2, but it must be 0 or more, or "
+                                     "-1 for all from first to the end; " +
+                                     holds));
+  CHECK_THAT(message({4, 2}),
+             Catch::Matchers::Equals(prefix +
+                                     "ItemRange{4, 2} asks for data rows 4..5, "
+                                     "but " +
+                                     holds + ", so first + count must be at most " + m));
+  CHECK_THAT(message({7, -1}),
+             Catch::Matchers::Equals(prefix + "ItemRange{7, -1} starts after the end: " + holds +
+                                     ", so first must be at most " + m));
+  CHECK_THAT(message(ItemRange::shard(0, 0)),
+             Catch::Matchers::Equals(prefix +
+                                     "ItemRange::shard(0, 0): size is 0, but a run has at least "
+                                     "one process (size 1 or more); " +
+                                     holds));
+  CHECK_THAT(message(ItemRange::shard(5, 5)),
+             Catch::Matchers::Equals(prefix +
+                                     "ItemRange::shard(5, 5): rank is 5, but the ranks of 5 "
+                                     "processes are 0..4; " +
+                                     holds));
+  std::istringstream in(text);
+  CHECK_THAT(range_error([&] {
+               deepnet::read_csv<double>(in, "data.csv", CsvOptions().rows({5, 1}));
+             }),
+             Catch::Matchers::Equals("read_csv: data.csv: ItemRange{5, 1} asks for data rows "
+                                     "5..5, but " +
+                                     holds + ", so first + count must be at most " + m));
+
+  // A shard of a stream that cannot seek back: refused before reading.
+  RangeOneWay buffer(text);
+  std::istream one_way(&buffer);
+  CHECK_THAT(range_error([&] {
+               deepnet::read_csv<double>(one_way, "stdin",
+                                         CsvOptions().rows(ItemRange::shard(0, 2)));
+             }),
+             Catch::Matchers::Equals(
+                 "read_csv: stdin: ItemRange::shard(0, 2) needs the number of data rows before it "
+                 "keeps one, so the text is read twice, but this stream cannot seek back to its "
+                 "start; load the file with load_csv(path), or give CsvOptions::rows a block "
+                 "ItemRange{first, count}"));
+  // A block of the same stream is read in one pass.
+  CHECK(deepnet::read_csv<double>(one_way, "stdin", CsvOptions().rows({1, 2})).X ==
+        deepnet::load_csv<double>(path).X.middleCols(1, 2));
+}
+
+TEST_CASE("CSV: a damaged file is the same FormatError with any range as without",
+          "[io][csv][range][errors]") {
+  TempDir dir;
+  const std::string path = dir / "data.csv";
+  const std::string good = range_csv(true);
+  const std::size_t last = good.rfind("Setosa");
+  std::vector<std::string> damaged = {
+      good.substr(0, good.find("0.000000")) + "x" + good.substr(good.find("0.000000") + 1),
+      good.substr(0, last) + "12\n",            // a number among names, in the last row
+      good.substr(0, last) + "\"Setosa\n",      // cut short inside a quoted field
+      good.substr(0, good.rfind("\"")) + "\n",  // cut short inside a quoted field, earlier
+      good.substr(0, last) + "\n",              // an empty label
+      good + "1,2\n",                           // a ragged row at the end
+      "length,width,label\n"};                  // no data rows
+  damaged.push_back(gzip_stored(damaged[1]));
+#if defined(DEEPNET_HAVE_ZLIB)
+  std::string big = "x,y,label\n";
+  for (int j = 0; j < 30000; ++j)
+    big += std::to_string(j) + "," + std::to_string(j % 7) + "," + std::to_string(j % 2) + "\n";
+  write_gzip(path, big);
+  const std::string compressed = read_file(path);
+  damaged.push_back(compressed.substr(0, compressed.size() / 2));  // zlib: cut short
+#endif
+  std::vector<ItemRange> ranges = {{0, 1}, {4, 1}, {0, 0}, {2, -1}, {-1, 1}, {9, 9}};
+  for (const int size : range_sizes)
+    for (int rank = 0; rank < size; ++rank)
+      ranges.push_back(ItemRange::shard(rank, size));
+  ranges.push_back(ItemRange::shard(3, 2));
+  for (std::size_t d = 0; d < damaged.size(); ++d) {
+    CAPTURE(d);
+    write_file(path, damaged[d]);
+    const FormatError whole = format_error([&] { deepnet::load_csv<double>(path); });
+    for (const ItemRange& range : ranges) {
+      CAPTURE(range.to_string());
+      const FormatError part =
+          format_error([&] { deepnet::load_csv<double>(path, CsvOptions().rows(range)); });
+      CHECK(std::string(part.what()) == whole.what());
+      CHECK(part.offset() == whole.offset());
+      CHECK(part.field() == whole.field());
+    }
+  }
+}
+
+TEST_CASE("CSV: class_labels names the data row of the file, with a range too",
+          "[io][csv][range]") {
+  std::istringstream whole_in("a,class\n0.5,2\n1.5,0\n2.5,-1\n3.5,1\n");
+  const auto whole = deepnet::read_csv<double>(whole_in, "data.csv");
+  Index bad = -1;
+  try {
+    whole.class_labels();
+  } catch (const deepnet::DataError& e) {
+    bad = e.col();
+  }
+  REQUIRE(bad >= 1);
+  std::istringstream in(whole_in.str());
+  const auto part = deepnet::read_csv<double>(in, "data.csv", CsvOptions().rows({1, 3}));
+  REQUIRE_THROWS_MATCHES(
+      part.class_labels(), deepnet::DataError,
+      Catch::Matchers::Message("CsvData::class_labels: labels(0, " + std::to_string(bad - 1) +
+                               ") is -1, but a class label must be a whole number, 0 or more and "
+                               "below 2^31 (column class, data row " +
+                               std::to_string(bad) + ")"));
 }

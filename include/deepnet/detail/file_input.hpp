@@ -139,6 +139,36 @@ class FileInput {
     return total;
   }
 
+  /// Skips `n` bytes: a plain file seeks past them (its end is not looked for: its size is
+  /// known), a compressed one decompresses and discards them, and returns fewer only at the end
+  /// of its data.
+  /// \throws FormatError for damaged compressed data, a read error or a failed seek
+  std::uint64_t skip(std::uint64_t n) {
+    std::uint64_t total = 0;
+    if (!is_gzip()) {
+      while (total < n && m_pending_next < m_pending_size) {
+        ++m_pending_next;
+        ++total;
+      }
+      if (total < n) {
+        m_file.seekg(static_cast<std::streamoff>(n - total), std::ios::cur);
+        if (!m_file) fail(m_position + total, "", "cannot seek in the file");
+        total = n;
+      }
+      m_position += total;
+      return total;
+    }
+    unsigned char discard[std::size_t(1) << 14];
+    while (total < n) {
+      const auto want =
+          static_cast<std::size_t>(std::min<std::uint64_t>(n - total, sizeof discard));
+      const std::size_t got = read(discard, want);  // counts the position
+      total += got;
+      if (got < want) break;
+    }
+    return total;
+  }
+
  private:
   bool is_gzip() const noexcept {
 #if DEEPNET_IO_GZIP

@@ -40,6 +40,12 @@
 /// FormatError::offset() is the byte where the cell (or the line) starts, and
 /// FormatError::field() the column's name (or "column 2").
 ///
+/// CsvOptions::rows keeps only some data rows: a block `ItemRange{first,
+/// count}`, or a process's part of a data-parallel run,
+/// `ItemRange::shard(rank, size)`. The whole file is still read and checked
+/// (the same error, and the same class names, on every process), but only the
+/// range's rows are kept in memory.
+///
 /// `write_csv` writes a matrix the other way round: each column of the matrix
 /// (an example) is a row of the file, each row of the matrix (a feature) a
 /// column, so that load_csv reads back the same values, bit for bit (see
@@ -66,6 +72,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <istream>
+#include <limits>
 #include <optional>
 #include <string>
 #include <utility>
@@ -75,8 +82,21 @@ namespace deepnet {
 namespace detail {
 namespace csv {
 
+/// Which data rows `read` keeps, and what a first pass over the whole text found.
+struct RowPlan {
+  std::uint64_t first = 0;  ///< the data rows [first, end) are kept
+  std::uint64_t end = std::numeric_limits<std::uint64_t>::max();
+  /// Stop after data row end - 1: a first pass has checked the whole text.
+  bool stop = false;
+  /// That first pass's class names (nullptr: none, or the labels are numbers).
+  const std::vector<std::string>* class_names = nullptr;
+};
+
+/// Reads the table, checking every row, and keeps the data rows of `plan`; `rows` is set to the
+/// number of data rows read (all of them unless plan.stop).
 template <class Scalar>
-CsvData<Scalar> read(Reader& reader, const CsvOptions& options) {
+CsvData<Scalar> read(Reader& reader, const CsvOptions& options, const RowPlan& plan,
+                     std::uint64_t& rows) {
   check_class_names(options.class_names());
   std::vector<Field> fields;
   if (!reader.next(fields)) {
@@ -173,11 +193,12 @@ CsvData<Scalar> read(Reader& reader, const CsvOptions& options) {
     }
   }
 
-  // The data rows: each one example, so each one column of X.
+  // The data rows: each one example, so each one column of X (those of the plan).
   std::vector<Scalar> features;
-  LabelColumn<Scalar> labels(reader, options, label, names);
+  LabelColumn<Scalar> labels(reader, options, label, names, plan.class_names);
   std::int64_t shape_line = first_line;
   bool have_row = !header;
+  rows = 0;
   if (header) {
     if (have_second) {
       fields = std::move(second);
@@ -198,13 +219,17 @@ CsvData<Scalar> read(Reader& reader, const CsvOptions& options) {
                   std::to_string(fields.size()) + (fields.size() == 1 ? " field" : " fields") +
                       ", expected " + expected);
     }
+    const bool keep = rows >= plan.first && rows < plan.end;
     for (std::size_t c = 0; c < columns; ++c) {
       if (c == label) {
-        labels.add(fields[c]);
+        labels.add(fields[c], keep);
       } else {
-        features.push_back(cell_value<Scalar>(reader, fields[c], c, names));
+        const Scalar value = cell_value<Scalar>(reader, fields[c], c, names);
+        if (keep) features.push_back(value);
       }
     }
+    ++rows;
+    if (plan.stop && rows >= plan.end) break;
     if (have_second) {
       fields = std::move(second);
       have_second = false;
@@ -218,7 +243,59 @@ CsvData<Scalar> read(Reader& reader, const CsvOptions& options) {
   const auto m = result.labels.cols();
   const auto n = static_cast<Index>(columns - 1);
   result.X = Eigen::Map<const Matrix<Scalar>>(features.data(), n, m);
+  result.first_row = static_cast<Index>(std::min(plan.first, rows));
   return result;
+}
+
+/// Reads the table with the rows of options.rows(). `read_text(f)` calls `f(reader)` with a
+/// Reader over the text from its start, and returns what f returns. Every row or a block is
+/// one pass over the text, the rows outside the range checked and dropped. A shard needs the
+/// number of rows first: a pass checks the whole text and counts its rows (keeping none), then,
+/// unless the shard is empty, read_text is called again for a pass that keeps the shard's rows
+/// and stops after its last, with the first pass's class names.
+/// \throws ConfigError naming `function`, `name`, the range and the number of data rows when
+///         the range does not fit; FormatError for the text
+template <class Scalar, class ReadText>
+CsvData<Scalar> read_rows(const std::string& name, const std::string& function,
+                          const CsvOptions& options, ReadText&& read_text) {
+  const ItemRange& range = options.rows();
+  const std::string unit = "data rows";
+  std::uint64_t rows = 0;
+  RowPlan plan;
+  if (!range.is_shard()) {
+    if (range.first >= 0 && range.count >= -1) {
+      plan.first = static_cast<std::uint64_t>(range.first);
+      if (range.count >= 0) plan.end = plan.first + static_cast<std::uint64_t>(range.count);
+    } else {
+      plan.end = 0;  // none: resolve refuses the range
+    }
+    CsvData<Scalar> data =
+        read_text([&](Reader& reader) { return read<Scalar>(reader, options, plan, rows); });
+    range.resolve(static_cast<Index>(rows), name, function, unit);
+    return data;
+  }
+  plan.end = 0;
+  CsvData<Scalar> whole =
+      read_text([&](Reader& reader) { return read<Scalar>(reader, options, plan, rows); });
+  const ItemRange part = range.resolve(static_cast<Index>(rows), name, function, unit);
+  if (part.count == 0) {
+    whole.first_row = part.first;
+    return whole;
+  }
+  plan.first = static_cast<std::uint64_t>(part.first);
+  plan.end = plan.first + static_cast<std::uint64_t>(part.count);
+  plan.stop = true;
+  if (!whole.class_names.empty()) plan.class_names = &whole.class_names;
+  std::uint64_t again = 0;
+  CsvData<Scalar> data =
+      read_text([&](Reader& reader) { return read<Scalar>(reader, options, plan, again); });
+  if (data.X.cols() != part.count) {
+    throw FormatError(name + ": the text changed while " + function +
+                          " read it: a first pass counted " + std::to_string(rows) +
+                          " data rows, the second found " + std::to_string(again),
+                      name);
+  }
+  return data;
 }
 
 }  // namespace csv
@@ -226,13 +303,35 @@ CsvData<Scalar> read(Reader& reader, const CsvOptions& options) {
 
 /// Reads CSV text from a stream (see the file's description); `name` is what
 /// the messages call it (a file name, "stdin", ...). The stream's text is
-/// limited by options.limits(). \throws FormatError as load_csv
+/// limited by options.limits(). With a shard in CsvOptions::rows, the text is
+/// read twice: the stream must be able to seek back to where it was (a file or
+/// a string stream; not std::cin).
+/// \throws FormatError as load_csv; ConfigError for a shard of a stream that
+///         cannot seek
 template <class Scalar = double>
 CsvData<Scalar> read_csv(std::istream& in, const std::string& name,
                          const CsvOptions& options = CsvOptions()) {
   static_assert(detail::is_supported_scalar<Scalar>, "Scalar must be float or double");
-  detail::csv::Reader reader(in, name, options.delimiter(), options.limits().max_bytes());
-  return detail::csv::read<Scalar>(reader, options);
+  const std::istream::pos_type start =
+      options.rows().is_shard() ? in.tellg() : std::istream::pos_type(-1);
+  if (options.rows().is_shard() && start == std::istream::pos_type(-1)) {
+    throw ConfigError("read_csv: " + name + ": " + options.rows().to_string() +
+                      " needs the number of data rows before it keeps one, so the text is read "
+                      "twice, but this stream cannot seek back to its start; load the file with "
+                      "load_csv(path), or give CsvOptions::rows a block ItemRange{first, count}");
+  }
+  bool again = false;
+  return detail::csv::read_rows<Scalar>(name, "read_csv", options, [&](auto&& parse) {
+    if (again) {
+      in.clear();
+      if (!in.seekg(start)) {
+        throw FormatError(name + ": cannot seek back to the start of the text", name);
+      }
+    }
+    again = true;
+    detail::csv::Reader reader(in, name, options.delimiter(), options.limits().max_bytes());
+    return parse(reader);
+  });
 }
 
 // load_csv reads files through detail/file_input.hpp, whose code differs with
@@ -268,19 +367,24 @@ inline constexpr bool csv_reads_gzip = DEEPNET_IO_GZIP != 0;
 ///         name or a name twice
 template <class Scalar = double>
 CsvData<Scalar> load_csv(const std::string& path, const CsvOptions& options = CsvOptions()) {
-  detail::io::FileInput input(path);
-  const std::optional<std::uint64_t>& size = input.size();  // empty for a compressed file
-  if (size && *size > options.limits().max_bytes()) {
-    throw FormatError(path + ": the file holds " + detail::io::bytes_string(*size) +
-                          ", more than " + detail::io::bytes_string(options.limits().max_bytes()) +
-                          ", the limit (LoadLimits::max_bytes)",
-                      path);
-  }
-  detail::io::FileStreambuf buffer(input);
-  std::istream in(&buffer);
-  in.exceptions(std::ios::badbit);  // a FormatError of the file's reader reaches
-                                    // the caller
-  return read_csv<Scalar>(in, path, options);
+  static_assert(detail::is_supported_scalar<Scalar>, "Scalar must be float or double");
+  // Opened once per pass: twice for a shard (see CsvOptions::rows).
+  return detail::csv::read_rows<Scalar>(path, "load_csv", options, [&](auto&& parse) {
+    detail::io::FileInput input(path);
+    const std::optional<std::uint64_t>& size = input.size();  // empty for a compressed file
+    if (size && *size > options.limits().max_bytes()) {
+      throw FormatError(path + ": the file holds " + detail::io::bytes_string(*size) +
+                            ", more than " +
+                            detail::io::bytes_string(options.limits().max_bytes()) +
+                            ", the limit (LoadLimits::max_bytes)",
+                        path);
+    }
+    detail::io::FileStreambuf buffer(input);
+    std::istream in(&buffer);
+    in.exceptions(std::ios::badbit);  // a FormatError of the file's reader reaches the caller
+    detail::csv::Reader reader(in, path, options.delimiter(), options.limits().max_bytes());
+    return parse(reader);
+  });
 }
 
 }  // namespace csv_gzip or csv_plain

@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,38 +49,43 @@ inline void check_class_names(const std::vector<std::string>& names) {
   }
 }
 
-/// The label column while the rows are read: numbers at once, or names kept
-/// until the end (their order needs every name; with Detect, whether they are
-/// names needs every cell).
+/// The label column while the rows are read: every label is checked, and those of the rows
+/// kept become values: numbers at once, or names kept until the end (their order needs every
+/// name of the file, kept or not; with Detect, whether they are names needs every cell).
 template <class Scalar>
 class LabelColumn {
  public:
+  /// \param known the class names of a first pass over the same text (for a shard), used as
+  ///              CsvOptions::class_names would be; nullptr: none
   LabelColumn(const Reader& reader, const CsvOptions& options, std::size_t column,
-              const std::vector<std::string>& names)
+              const std::vector<std::string>& names,
+              const std::vector<std::string>* known = nullptr)
       : m_reader(reader),
         m_column(column),
         m_names(names),
-        m_given(options.class_names()),
+        m_given(known != nullptr ? *known : options.class_names()),
         m_type(m_given.empty() ? options.label_type() : CsvLabels::Names) {
     for (std::size_t k = 0; k < m_given.size(); ++k)
       m_index.emplace(m_given[k], static_cast<Index>(k));
   }
 
-  void add(const Field& field) {
+  /// Checks the label of a row, and keeps it when `keep`.
+  void add(const Field& field, bool keep) {
     if (m_type == CsvLabels::Detect) {
       // The first label decides between numbers and candidate names.
       m_type = is_number(field) || field.text.empty() ? CsvLabels::Numbers : CsvLabels::Names;
       m_detected = true;
     }
     if (m_type == CsvLabels::Numbers) {
-      m_values.push_back(
+      const Scalar value =
           cell_value<Scalar>(m_reader, field, m_column, m_names,
                              m_detected ? "; the label column holds numbers from its first row "
                                           "on, so every label "
                                           "must be one (CsvOptions().label_type(CsvLabels::Names) "
                                           "reads them as "
                                           "class names)"
-                                        : ""));
+                                        : "");
+      if (keep) m_values.push_back(value);
       return;
     }
     if (field.text.empty()) {
@@ -93,25 +99,28 @@ class LabelColumn {
         fail(field, io::quote(field.text) + " is not one of the " + std::to_string(m_given.size()) +
                         " class names of CsvOptions::class_names (" + name_list(m_given) + ")");
       }
-      m_values.push_back(static_cast<Scalar>(found->second));
+      if (keep) m_values.push_back(static_cast<Scalar>(found->second));
       return;
     }
-    m_fields.push_back(field);
+    // What check_detected needs of the whole column, and the names of the rows kept.
+    if (m_labels == 0) m_first = field;
+    if (m_detected && !m_first_number && is_number(field)) m_first_number = field;
+    ++m_labels;
+    m_found.emplace(field.text, 0);
+    if (keep) m_kept.push_back(field.text);
   }
 
-  /// The labels, 1 x m, and the class names (empty for numbers).
+  /// The labels of the rows kept, 1 x m, and the class names (empty for numbers): every name
+  /// of the column, sorted, whether its rows were kept or not.
   void finish(Matrix<Scalar>& labels, std::vector<std::string>& class_names) {
     if (m_type == CsvLabels::Names && m_given.empty()) {
-      std::map<std::string, Index> index;
-      for (const Field& field : m_fields)
-        index.emplace(field.text, 0);
-      if (m_detected) check_detected(index.size());
-      for (auto& [name, k] : index) {
+      if (m_detected) check_detected(m_found.size());
+      for (auto& [name, k] : m_found) {
         k = static_cast<Index>(class_names.size());
         class_names.push_back(name);
       }
-      for (const Field& field : m_fields)
-        m_values.push_back(static_cast<Scalar>(index[field.text]));
+      for (const std::string& name : m_kept)
+        m_values.push_back(static_cast<Scalar>(m_found.find(name)->second));
     } else if (!m_given.empty()) {
       class_names = m_given;
     }
@@ -130,26 +139,19 @@ class LabelColumn {
   // Either is the error of the first label, as a column of numbers would give
   // it.
   void check_detected(std::size_t distinct) const {
-    const Field* number = nullptr;
-    for (const Field& field : m_fields) {
-      if (is_number(field)) {
-        number = &field;
-        break;
-      }
-    }
-    if (number == nullptr && distinct >= 2) return;
+    if (!m_first_number && distinct >= 2) return;
     std::string hint;
-    if (number != nullptr) {
-      hint = "; the label column mixes names and numbers (line " + std::to_string(number->line) +
-             " holds " + io::quote(number->text) +
+    if (m_first_number) {
+      hint = "; the label column mixes names and numbers (line " +
+             std::to_string(m_first_number->line) + " holds " + io::quote(m_first_number->text) +
              "): CsvOptions().label_type(CsvLabels::Names) reads every label "
              "as a class name";
-    } else if (m_fields.size() > 1) {
-      hint = "; every label is " + io::quote(m_fields.front().text) +
+    } else if (m_labels > 1) {
+      hint = "; every label is " + io::quote(m_first->text) +
              ": CsvOptions().label_type(CsvLabels::Names) reads it as the name "
              "of one class";
     }
-    cell_value<Scalar>(m_reader, m_fields.front(), m_column, m_names, hint);
+    cell_value<Scalar>(m_reader, *m_first, m_column, m_names, hint);
     DEEPNET_ASSERT(false, "LabelColumn: a name read as a number");
   }
 
@@ -161,7 +163,12 @@ class LabelColumn {
   bool m_detected = false;
   std::map<std::string, Index> m_index;  // of the given names
   std::vector<Scalar> m_values;
-  std::vector<Field> m_fields;  // names, until finish
+  // Names found in the file (no names given), until finish:
+  std::map<std::string, Index> m_found;  // every name of the column, then its class
+  std::vector<std::string> m_kept;       // the names of the rows kept
+  std::size_t m_labels = 0;              // the labels of the column
+  std::optional<Field> m_first;          // the first label
+  std::optional<Field> m_first_number;   // the first label that is a number (Detect)
 };
 
 }  // namespace csv

@@ -1,7 +1,7 @@
 /// \file io/csv_options.hpp
 /// What `load_csv` (io/csv.hpp) is asked and what it gives: `CsvHeader`,
 /// `CsvLabels`, `CsvOptions` (delimiter, header, label column, label type,
-/// class names, limits) and `CsvData` (X, the labels, the names).
+/// class names, limits, the rows kept) and `CsvData` (X, the labels, the names).
 #ifndef DEEPNET_IO_CSV_OPTIONS_HPP
 #define DEEPNET_IO_CSV_OPTIONS_HPP
 
@@ -62,13 +62,22 @@ class CsvOptions {
   /// training file, `CsvOptions().class_names(train.class_names)`. Empty (the
   /// default): the names found in the file, sorted.
   DEEPNET_OPTION(CsvOptions, std::vector<std::string>, class_names, std::vector<std::string>())
+  /// The data rows kept (counted from 0, the header not counted): all of them (the default),
+  /// a block `ItemRange{first, count}`, or a process's part of a data-parallel run,
+  /// `ItemRange::shard(rank, size)`. The whole file is still read and checked, so a bad cell
+  /// anywhere is the same error whatever the range, and a label column of class names gets the
+  /// same class_names (every name of the file, sorted) on every process; only the range's rows
+  /// are kept in memory. A shard's rows are known once the rows are counted, so its text is
+  /// read twice: once whole, to check it and count its rows, then up to the shard's last row.
+  /// A range that does not fit the data rows is a ConfigError (ItemRange::resolve).
+  DEEPNET_OPTION(CsvOptions, ItemRange, rows, ItemRange())
 };
 
 /// A CSV file as `load_csv` returns it.
 template <class Scalar>
 struct CsvData {
-  /// n x m: column j is row j of the file (its data rows counted from 0),
-  /// without the label.
+  /// n x m: column j is data row j of the file (counted from 0; data row
+  /// CsvOptions::rows' first + j with a range), without the label.
   Matrix<Scalar> X;
   /// 1 x m: the label column (class indices for one_hot, or regression
   /// targets). For a column of class names, the index of each example's name in
@@ -84,6 +93,9 @@ struct CsvData {
   /// is example j's name as the file wrote it. Empty when the labels are
   /// numbers.
   std::vector<std::string> class_names;
+  /// The data row of the file that column 0 holds (counted from 0): CsvOptions::rows' first
+  /// row, 0 without a range.
+  Index first_row = 0;
 
   /// The label column as class indices, 1 x m of deepnet::Labels: the type that
   /// `DeepNet::classify`, `to_labels` and the IDX loader return, so that they
@@ -92,7 +104,7 @@ struct CsvData {
   /// `DeepNet::fit` and `DeepNet::accuracy` make one-hot for a Softmax output.
   /// \throws DataError naming the column of the first label that is not a whole
   /// number, 0 or
-  ///         more and below 2^31 (row j of the file's data is column j)
+  ///         more and below 2^31 (and its data row, first_row + j)
   Labels class_labels() const {
     Labels result(1, labels.cols());
     for (Index j = 0; j < labels.cols(); ++j) {
@@ -107,7 +119,7 @@ struct CsvData {
                 ", but a class label must be a whole number, 0 or more and "
                 "below 2^31 (" +
                 (label_name.empty() ? std::string("the label column") : "column " + label_name) +
-                ", data row " + std::to_string(j) + ")",
+                ", data row " + std::to_string(first_row + j) + ")",
             "labels", 0, j);
       }
       result(0, j) = static_cast<Index>(label);

@@ -32,6 +32,13 @@
 /// or against LoadLimits::max_bytes (compressed files, read incrementally) before anything is
 /// allocated for them, so a damaged header cannot make the loader allocate what the file does
 /// not hold.
+///
+/// The overloads that take an ItemRange (io/common.hpp) keep only some items: a block
+/// `ItemRange{first, count}`, or a process's part of a data-parallel run,
+/// `ItemRange::shard(rank, size)`. The whole file is checked as without a range (a file cut
+/// short is the same error on every process), but only the range's items are read into memory:
+/// a plain file is read from the range's first item on (a seek), a compressed one decompressed
+/// to its end with the items outside the range discarded.
 #ifndef DEEPNET_IO_IDX_HPP
 #define DEEPNET_IO_IDX_HPP
 
@@ -323,14 +330,23 @@ void convert(IdxType type, const unsigned char* in, std::size_t count, T* out) {
   }
 }
 
-/// Reads the values `h` declares into a features x items matrix of T, and checks that the file
-/// ends with them.
+/// Reads the values of items [first, first + count) of the file (0 and h.items for all of them)
+/// into a features x count matrix of T, and checks that the file holds every value `h` declares
+/// and ends with them: a plain file by its size, before the matrix exists (the items before
+/// `first` are skipped with a seek, those after the range not read); a compressed one by reading
+/// all of its data, discarding the items outside the range.
 template <class T>
-Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic> read_values(Input& in, const Header& h) {
+Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic> read_values(Input& in, const Header& h,
+                                                             std::uint64_t first,
+                                                             std::uint64_t count) {
   using Result = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
+  DEEPNET_ASSERT(first <= h.items && count <= h.items - first, "read_values: a resolved range");
   const auto rows = static_cast<Index>(h.features);
-  const auto cols = static_cast<Index>(h.items);
+  const auto cols = static_cast<Index>(count);
   const std::size_t element = size_of(h.type);
+  const std::uint64_t item_bytes = h.features * element;
+  const std::uint64_t begin = first * item_bytes;  // the range's bytes: [begin, begin + bytes)
+  const std::uint64_t bytes = count * item_bytes;
   const auto truncated = [&](std::uint64_t end) {
     in.fail(end, "data",
             "the data ends after " + std::to_string(end - h.data_offset) + " of the " +
@@ -342,6 +358,11 @@ Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic> read_values(Input& in, const He
             extra + " after the " + h.shape() +
                 " the header declares; the header does not match the data");
   };
+  // Skips the data up to byte `to` (counted from the data's start) of a compressed file.
+  const auto skip_to = [&](std::uint64_t to) {
+    const std::uint64_t at = in.position() - h.data_offset;
+    if (in.skip(to - at) < to - at) truncated(in.position());
+  };
   constexpr std::size_t chunk = std::size_t(1) << 20;  // a multiple of every value's size
 
   if (in.size()) {
@@ -351,13 +372,14 @@ Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic> read_values(Input& in, const He
     if (h.bytes > available) truncated(size);
     if (h.bytes < available) trailing(io::bytes_string(available - h.bytes));
     Result values(rows, cols);
+    if (begin > 0) in.skip(begin);
     std::vector<unsigned char> buffer(
-        static_cast<std::size_t>(std::min<std::uint64_t>(h.bytes, chunk)));
+        static_cast<std::size_t>(std::min<std::uint64_t>(bytes, chunk)));
     T* out = values.data();
-    for (std::uint64_t done = 0; done < h.bytes;) {
-      const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(h.bytes - done, chunk));
+    for (std::uint64_t done = 0; done < bytes;) {
+      const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(bytes - done, chunk));
       const std::size_t got = in.read(buffer.data(), want);
-      if (got < want) truncated(h.data_offset + done + got);  // the file shrank meanwhile
+      if (got < want) truncated(in.position());  // the file shrank meanwhile
       convert(h.type, buffer.data(), got / element, out);
       out += got / element;
       done += got;
@@ -365,22 +387,32 @@ Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic> read_values(Input& in, const He
     return values;
   }
 
-  // A compressed file: its size is unknown until its end, so the bytes are gathered as they
-  // come (the vector grows with the data actually read, never to the size the header claims),
-  // and the matrix is allocated once they are all there.
+  // A compressed file: its size is unknown until its end, so the range's bytes are gathered as
+  // they come (the vector grows with the data actually read, never to the size the header
+  // claims), the rest is read and discarded, and the matrix is allocated once all is there.
+  skip_to(begin);
   std::vector<unsigned char> raw;
-  while (raw.size() < h.bytes) {
+  while (raw.size() < bytes) {
     const std::size_t old = raw.size();
-    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(h.bytes - old, chunk));
+    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(bytes - old, chunk));
     raw.resize(old + want);
     const std::size_t got = in.read(raw.data() + old, want);
-    if (got < want) truncated(h.data_offset + old + got);
+    if (got < want) truncated(in.position());
   }
+  skip_to(h.bytes);
   unsigned char extra = 0;
   if (in.read(&extra, 1) != 0) trailing("more data");
   Result values(rows, cols);
-  convert(h.type, raw.data(), static_cast<std::size_t>(h.count), values.data());
+  convert(h.type, raw.data(), static_cast<std::size_t>(count * h.features), values.data());
   return values;
+}
+
+/// The items of `range` in the file `h` describes, as read_values takes them.
+/// \throws ConfigError naming `function`, the file, the range and the item count when the
+///         range does not fit (ItemRange::resolve)
+inline ItemRange resolve(const ItemRange& range, const Header& h, const std::string& path,
+                         const std::string& function) {
+  return range.resolve(static_cast<Index>(h.items), path, function);
 }
 
 }  // namespace gzip or plain
@@ -415,7 +447,7 @@ IdxArray<Scalar> load_idx(const std::string& path, const LoadLimits& limits = Lo
   IdxArray<Scalar> result;
   result.type = header.type;
   result.dims = header.dims;
-  result.values = detail::idx::read_values<Scalar>(in, header);
+  result.values = detail::idx::read_values<Scalar>(in, header, 0, header.items);
   return result;
 }
 
@@ -425,11 +457,31 @@ IdxArray<Scalar> load_idx(const std::string& path, const LoadLimits& limits = Lo
 /// \throws FormatError as load_idx, and for a file of one dimension (a label file)
 template <class Scalar = double>
 Matrix<Scalar> load_idx_images(const std::string& path, const LoadLimits& limits = LoadLimits()) {
+  return load_idx_images<Scalar>(path, ItemRange(), limits);
+}
+
+/// Loads the images of `range` of an IDX image file: column j is image range.first + j (a
+/// process's part of the file with `ItemRange::shard(rank, size)`). The whole file is checked
+/// as load_idx_images checks it (a file cut short is an error whatever the range); only the
+/// range's images are read (a plain file seeks to the first; a compressed one is decompressed
+/// up to it, and after it to check its end) and allocated.
+/// \code
+///   // process `rank` of `size`: its part of the 60000 training images, 784 x (about 60000/size)
+///   const auto X = deepnet::load_idx_images<float>("train-images-idx3-ubyte.gz",
+///                                                  deepnet::ItemRange::shard(rank, size));
+/// \endcode
+/// \throws FormatError as load_idx_images; ConfigError, once the header is read, naming the
+///         file, the range and the item count when the range does not fit (ItemRange::resolve)
+template <class Scalar = double>
+Matrix<Scalar> load_idx_images(const std::string& path, const ItemRange& range,
+                               const LoadLimits& limits = LoadLimits()) {
   static_assert(detail::is_supported_scalar<Scalar>, "Scalar must be float or double");
   detail::idx::Input in(path);
   const detail::idx::Header header =
       detail::idx::read_header<Scalar>(in, limits, detail::idx::Expect::Images);
-  return detail::idx::read_values<Scalar>(in, header);
+  const ItemRange items = detail::idx::resolve(range, header, path, "load_idx_images");
+  return detail::idx::read_values<Scalar>(in, header, static_cast<std::uint64_t>(items.first),
+                                          static_cast<std::uint64_t>(items.count));
 }
 
 /// Loads an IDX label file (MNIST's 0x00000801: a count, then one value per item) as 1 x m:
@@ -440,11 +492,22 @@ Matrix<Scalar> load_idx_images(const std::string& path, const LoadLimits& limits
 template <class T = Index>
 Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic> load_idx_labels(
     const std::string& path, const LoadLimits& limits = LoadLimits()) {
+  return load_idx_labels<T>(path, ItemRange(), limits);
+}
+
+/// Loads the labels of `range` of an IDX label file, 1 x count: column j is label
+/// range.first + j. Checked and read as load_idx_images with a range.
+/// \throws FormatError as load_idx_labels; ConfigError as load_idx_images with a range
+template <class T = Index>
+Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic> load_idx_labels(
+    const std::string& path, const ItemRange& range, const LoadLimits& limits = LoadLimits()) {
   static_assert(std::is_arithmetic<T>::value, "labels are numbers");
   detail::idx::Input in(path);
   const detail::idx::Header header =
       detail::idx::read_header<T>(in, limits, detail::idx::Expect::Labels);
-  return detail::idx::read_values<T>(in, header);
+  const ItemRange items = detail::idx::resolve(range, header, path, "load_idx_labels");
+  return detail::idx::read_values<T>(in, header, static_cast<std::uint64_t>(items.first),
+                                     static_cast<std::uint64_t>(items.count));
 }
 
 /// Loads an image file and its label file (load_idx_images, load_idx_labels), checking from
@@ -458,6 +521,24 @@ Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic> load_idx_labels(
 template <class Scalar = double>
 IdxDataset<Scalar> load_idx_pair(const std::string& images_path, const std::string& labels_path,
                                  const LoadLimits& limits = LoadLimits()) {
+  return load_idx_pair<Scalar>(images_path, labels_path, ItemRange(), limits);
+}
+
+/// Loads the images and labels of `range` of an image file and its label file: column j of X
+/// and of labels is item range.first + j of both. Checked and read as load_idx_pair and
+/// load_idx_images with a range; the range is checked against the image file's count once both
+/// headers are read and agree.
+/// \code
+///   // process `rank` of `size`; concatenated over the ranks, the parts give the files in order
+///   auto [X, labels] = deepnet::load_idx_pair<float>("train-images-idx3-ubyte.gz",
+///                                                    "train-labels-idx1-ubyte.gz",
+///                                                    deepnet::ItemRange::shard(rank, size));
+/// \endcode
+/// \throws FormatError as load_idx_pair; ConfigError naming the image file, the range and the
+///         item count when the range does not fit (ItemRange::resolve)
+template <class Scalar = double>
+IdxDataset<Scalar> load_idx_pair(const std::string& images_path, const std::string& labels_path,
+                                 const ItemRange& range, const LoadLimits& limits = LoadLimits()) {
   static_assert(detail::is_supported_scalar<Scalar>, "Scalar must be float or double");
   detail::idx::Input images(images_path);
   const detail::idx::Header image_header =
@@ -471,9 +552,12 @@ IdxDataset<Scalar> load_idx_pair(const std::string& images_path, const std::stri
                     images_path + " holds " + std::to_string(image_header.items) +
                     " images; an image file and its label file must hold as many items");
   }
+  const ItemRange items = detail::idx::resolve(range, image_header, images_path, "load_idx_pair");
+  const auto first = static_cast<std::uint64_t>(items.first);
+  const auto count = static_cast<std::uint64_t>(items.count);
   IdxDataset<Scalar> result;
-  result.labels = detail::idx::read_values<Index>(labels, label_header);
-  result.X = detail::idx::read_values<Scalar>(images, image_header);
+  result.labels = detail::idx::read_values<Index>(labels, label_header, first, count);
+  result.X = detail::idx::read_values<Scalar>(images, image_header, first, count);
   return result;
 }
 

@@ -228,6 +228,35 @@ class MemoryError : public std::runtime_error {
   std::uint64_t m_bytes, m_limit;
 };
 
+/// A process of a data-parallel group failed (a file it could not read, options that differ
+/// from the other processes', a callback that threw...): every process of the group throws this
+/// error, with the rank of the first process that failed and that process's error, so that none
+/// of them waits for the others forever. For example
+/// `process 1 of 3 failed: FormatError: train.idx: byte 16: the data ends after 4096 bytes...`.
+class DistributedError : public std::runtime_error {
+ public:
+  /// \param message the full message
+  /// \param rank    the first process (lowest rank) that failed
+  /// \param kind    the name of its error: "FormatError", "ConfigError", ..., or "exception"
+  /// \param what    its message
+  DistributedError(const std::string& message, int rank, std::string kind, std::string what)
+      : std::runtime_error(message),
+        m_rank(rank),
+        m_kind(std::move(kind)),
+        m_what(std::move(what)) {}
+
+  /// The rank of the first process that failed.
+  int rank() const noexcept { return m_rank; }
+  /// The type of its error, as deepnet names it ("FormatError", "DataError", ...).
+  const std::string& kind() const noexcept { return m_kind; }
+  /// Its error's own message.
+  const std::string& error() const noexcept { return m_what; }
+
+ private:
+  int m_rank;
+  std::string m_kind, m_what;
+};
+
 namespace detail {
 
 /// True when every entry is finite. x - x is 0 for finite x and NaN for NaN or infinity, and a

@@ -152,6 +152,13 @@ class BatchNorm {
                  m_inv_std.array();
   }
 
+  /// Room for m examples in the caches now, the examples in use unchanged (Layer::reserve).
+  void reserve(Index m) {
+    const Index used = m_m;
+    resize_batch(m);
+    m_m = used;
+  }
+
  private:
   // Room for m examples in the caches; allocates only when m exceeds every earlier m.
   void resize_batch(Index m) {

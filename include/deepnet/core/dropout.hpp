@@ -40,6 +40,11 @@ class Dropout {
   /// D of the last training batch, n x m: 1 for a kept unit, 0 for a dropped one.
   View D() const { return View(m_D.data(), m_units, m_m); }
 
+  /// Room for m examples in D, allocated now rather than in a later step.
+  void reserve(Index m) {
+    if (m > m_D.cols()) m_D.resize(m_units, m);
+  }
+
   /// Draws D and applies it to A (n x m) in place: A := D * A / keep_prob.
   void forward(Span A, Random& random) {
     if (A.cols() > m_D.cols()) m_D.resize(m_units, A.cols());

@@ -382,6 +382,17 @@ class Layer {
     m_linear.backward(A_prev, view(m_dZ), dA_prev, workspace, lambda, A_prev_T, !m_has_batch_norm);
   }
 
+  /// Makes room for m examples in the caches now (Z, A, dZ, dA, batch normalisation's and the
+  /// dropout mask), so that passes over up to m examples allocate nothing later: data-parallel
+  /// training, whose processes get parts of a batch that differ in size from step to step.
+  void reserve(Index m) {
+    const Index used = m_m;
+    resize_batch(m);
+    m_m = used;
+    if (m_has_batch_norm) m_norm.reserve(m);
+    if (m_dropout.active()) m_dropout.reserve(m);
+  }
+
  private:
   void check_input(const Input& A_prev, const char* where) const {
     check_parameter_shapes(*this, m_l, where);

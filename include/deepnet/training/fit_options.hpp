@@ -7,6 +7,7 @@
 #include "../config.hpp"
 #include "../detail/option.hpp"
 #include "checkpoint_hooks.hpp"
+#include "collective.hpp"
 #include "diagnostics.hpp"
 #include "history.hpp"
 #include "optimizer.hpp"
@@ -135,6 +136,24 @@ class FitOptions {
     return m_trainer_checkpoint_hooks;
   }
 
+  /// Data-parallel training over a group of processes (docs/distributed.md): every process of
+  /// `group` calls `fit` with the same network and options and its own examples (its shard),
+  /// and each step averages the gradients of the global mini-batch over the processes, so that
+  /// every process applies the same update. `group` (usually a `deepnet::mpi::Communicator`,
+  /// distributed/mpi.hpp) must outlive the training. Only process 0 prints and writes
+  /// checkpoints; a failure on one process makes every process throw a DistributedError.
+  /// (A template, so that the data-parallel code is only compiled in a program that calls it.)
+  template <class Group, class = std::enable_if_t<std::is_base_of<Collective, Group>::value>>
+  FitOptions& data_parallel(Group& group) {
+    m_group = &group;
+    m_group_hooks = detail::trainer_group_hooks<std::void_t<Group>>();
+    return *this;
+  }
+  /// The group of data-parallel training, or null (one process: the default).
+  Collective* data_parallel() const noexcept { return m_group; }
+  /// The trainer's data-parallel code that `data_parallel` sets (null until it is called).
+  const detail::TrainerGroupHooks* trainer_group_hooks() const noexcept { return m_group_hooks; }
+
   /// The course's name for epochs in full-batch gradient descent: sets `epochs`.
   FitOptions& iterations(Index value) { return epochs(value); }
   /// The number of epochs.
@@ -147,6 +166,8 @@ class FitOptions {
   bool m_diagnostics = false;
   const detail::DiagnosticsHooks* m_diagnostics_hooks = nullptr;
   const detail::TrainerCheckpointHooks* m_trainer_checkpoint_hooks = nullptr;
+  Collective* m_group = nullptr;
+  const detail::TrainerGroupHooks* m_group_hooks = nullptr;
 };
 
 }  // namespace deepnet

@@ -24,6 +24,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <exception>
 #include <iterator>
 #include <limits>
 #include <memory>
@@ -147,76 +148,13 @@ class Trainer {
   /// \throws StateError when done(); NumericalError when the cost stops being finite
   const Epoch& run_epoch() {
     if (done()) throw StateError("Trainer::run_epoch: training is over");
-    const Index e = m_epoch;
-    const double alpha = m_options.schedule()(m_options.learning_rate(), e);
-    if (!(alpha > 0.0) || !std::isfinite(alpha)) {
-      throw ConfigError("Trainer: the schedule gives learning rate " +
-                        detail::number_string(alpha) + " at epoch " + std::to_string(e));
-    }
-    if (m_shuffled) shuffle();
-
-    double cost_sum = 0.0;
-    Index seen = 0, correct = 0, counted = 0;
-    const Index m = m_X.cols();
-    for (Index k = 0; k < m_batches && !m_stopped; ++k) {
-      const Index start = k * m_batch;
-      const Index size = std::min(m_batch, m - start);
-      const Scalar J =
-          m_shuffled
-              ? step(gather(m_X, start, size, m_X_batch), gather(m_Y, start, size, m_Y_batch),
-                     alpha, correct, counted)
-              : step(slice(m_X, start, size), slice(m_Y, start, size), alpha, correct, counted);
-      cost_sum += static_cast<double>(J) * static_cast<double>(size);
-      seen += size;
-      const Step info{m_iteration, static_cast<double>(J), e, k};
-      m_history.cost.push_back(info.cost);
-      ++m_iteration;
-      m_progress.batch(e, k, m_batches, cost_sum / static_cast<double>(seen),
-                       counted > 0 ? static_cast<double>(correct) / static_cast<double>(counted)
-                                   : std::numeric_limits<double>::quiet_NaN());
-      if (m_options.callback() && m_options.callback()(info) == Control::Stop) stop("callback");
-    }
-
-    Epoch record;
-    record.epoch = e;
-    record.cost = cost_sum / static_cast<double>(seen);
-    if (m_classifies && counted > 0) {
-      record.accuracy = static_cast<double>(correct) / static_cast<double>(counted);
-    }
-    record.learning_rate = alpha;
-    if (m_has_validation) evaluate_validation(record);
-    if (m_options.diagnostics()) {
-      const detail::LayerStatistics<Scalar> statistics =
-          detail::layer_statistics_of<Scalar>(m_options.diagnostics_hooks());
-      DEEPNET_ASSERT(statistics != nullptr, "diagnostics are only on together with the hooks");
-      Adapter::diagnostics(m_net, record, statistics);
-    }
-    record.seconds = m_progress.seconds();
-    ++m_epoch;
-    m_history.epochs.push_back(std::move(record));
-    const Epoch& done_epoch = m_history.epochs.back();
-    if (m_early_stopping) {
-      m_early_stopping->observe(done_epoch.val_cost);
-      if (m_early_stopping->improved()) {
-        m_history.best_epoch = e;
-        if (m_options.restore_best()) m_best.save(m_net);
+    if constexpr (hooked) {
+      if (m_group != nullptr) {
+        m_options.trainer_group_hooks()->template get<Scalar>().run_epoch(*this);
+        return m_history.epochs.back();
       }
     }
-    // After early stopping's observation, which the checkpoint keeps, and before the best
-    // epoch's parameters are put back, so that it holds this epoch's.
-    if (!m_options.checkpoint().empty()) save_checkpoint();
-
-    m_progress.epoch(done_epoch, m_batches);
-    print(done_epoch);
-    if (m_early_stopping && m_early_stopping->patience_over()) stop("early stopping");
-    if (m_options.epoch_callback() && m_options.epoch_callback()(done_epoch) == Control::Stop) {
-      stop("callback");
-    }
-    if (m_stopped && m_early_stopping && m_options.restore_best() && !m_best.empty()) {
-      m_best.restore(m_net);
-    }
-    if (done()) m_progress.interrupt();
-    return done_epoch;
+    return epoch<false>();
   }
 
   /// Runs the remaining epochs and returns the history.
@@ -239,6 +177,128 @@ class Trainer {
   /// The history so far.
   const History& history() const noexcept { return m_history; }
 
+ private:
+  // One epoch; Shared: data-parallel, over the examples of every process of m_group (only
+  // compiled through FitOptions::data_parallel's hooks).
+  template <bool Shared>
+  const Epoch& epoch() {
+    const Index e = m_epoch;
+    const double alpha = m_options.schedule()(m_options.learning_rate(), e);
+    if (!(alpha > 0.0) || !std::isfinite(alpha)) {
+      throw ConfigError("Trainer: the schedule gives learning rate " +
+                        detail::number_string(alpha) + " at epoch " + std::to_string(e));
+    }
+    if (m_shuffled) shuffle();
+
+    double cost_sum = 0.0;
+    Index seen = 0, correct = 0, counted = 0;
+    const Index m = m_total;
+    for (Index k = 0; k < m_batches && !m_stopped; ++k) {
+      const Index start = k * m_batch;
+      const Index size = std::min(m_batch, m - start);
+      Scalar J;
+      if constexpr (Shared) {
+        J = shared_step(start, size, alpha, correct, counted);
+      } else {
+        J = m_shuffled
+                ? step(gather(m_X, start, size, m_X_batch), gather(m_Y, start, size, m_Y_batch),
+                       alpha, correct, counted)
+                : step(slice(m_X, start, size), slice(m_Y, start, size), alpha, correct, counted);
+      }
+      cost_sum += static_cast<double>(J) * static_cast<double>(size);
+      seen += size;
+      const Step info{m_iteration, static_cast<double>(J), e, k};
+      m_history.cost.push_back(info.cost);
+      ++m_iteration;
+      m_progress.batch(e, k, m_batches, cost_sum / static_cast<double>(seen),
+                       counted > 0 ? static_cast<double>(correct) / static_cast<double>(counted)
+                                   : std::numeric_limits<double>::quiet_NaN());
+      if constexpr (Shared) {
+        // Every process calls it with the same record; one that asks to stop stops them all.
+        if (m_options.callback()) {
+          bool stop_now = false;
+          std::exception_ptr failure;
+          try {
+            stop_now = m_options.callback()(info) == Control::Stop;
+          } catch (...) {
+            failure = std::current_exception();
+          }
+          detail::agree(*m_group, failure, &stop_now);
+          if (stop_now) stop("callback");
+        }
+      } else {
+        if (m_options.callback() && m_options.callback()(info) == Control::Stop) stop("callback");
+      }
+    }
+
+    Epoch record;
+    record.epoch = e;
+    record.cost = cost_sum / static_cast<double>(seen);
+    if (m_classifies && counted > 0) {
+      record.accuracy = static_cast<double>(correct) / static_cast<double>(counted);
+    }
+    record.learning_rate = alpha;
+    if constexpr (Shared) average_statistics();
+    if (m_has_validation) evaluate_validation<Shared>(record);
+    if (m_options.diagnostics()) {
+      const detail::LayerStatistics<Scalar> statistics =
+          detail::layer_statistics_of<Scalar>(m_options.diagnostics_hooks());
+      DEEPNET_ASSERT(statistics != nullptr, "diagnostics are only on together with the hooks");
+      Adapter::diagnostics(m_net, record, statistics);
+    }
+    record.seconds = m_progress.seconds();
+    ++m_epoch;
+    m_history.epochs.push_back(std::move(record));
+    const Epoch& done_epoch = m_history.epochs.back();
+    if (m_early_stopping) {
+      m_early_stopping->observe(done_epoch.val_cost);
+      if (m_early_stopping->improved()) {
+        m_history.best_epoch = e;
+        if (m_options.restore_best()) m_best.save(m_net);
+      }
+    }
+    // After early stopping's observation, which the checkpoint keeps, and before the best
+    // epoch's parameters are put back, so that it holds this epoch's.
+    std::exception_ptr failure;  // data-parallel: this process's, agreed on below
+    if (!m_options.checkpoint().empty()) {
+      if constexpr (Shared) {
+        if (m_group->rank() == 0) {  // the processes hold the same model: one writes it
+          try {
+            save_checkpoint();
+          } catch (...) {
+            failure = std::current_exception();
+          }
+        }
+      } else {
+        save_checkpoint();
+      }
+    }
+
+    m_progress.epoch(done_epoch, m_batches);
+    print(done_epoch);
+    if (m_early_stopping && m_early_stopping->patience_over()) stop("early stopping");
+    bool stop_now = false;
+    if (m_options.epoch_callback()) {
+      if constexpr (Shared) {
+        try {
+          stop_now = m_options.epoch_callback()(done_epoch) == Control::Stop;
+        } catch (...) {
+          if (!failure) failure = std::current_exception();
+        }
+      } else {
+        stop_now = m_options.epoch_callback()(done_epoch) == Control::Stop;
+      }
+    }
+    if constexpr (Shared) detail::agree(*m_group, failure, &stop_now);
+    if (stop_now) stop("callback");
+    if (m_stopped && m_early_stopping && m_options.restore_best() && !m_best.empty()) {
+      m_best.restore(m_net);
+    }
+    if (done()) m_progress.interrupt();
+    return done_epoch;
+  }
+
+ public:
   /// What a checkpoint keeps besides the network (io/checkpoint.hpp): the epochs and steps
   /// done, the optimizer's settings, step count and state under the registry's names, the
   /// generators and the order of the examples. Taken between two epochs, it lets `resume` go
@@ -318,10 +378,11 @@ class Trainer {
           " shuffled mini-batches and these options train " + (m_shuffled ? "with" : "without") +
           " them; resume with the same batch_size and shuffle");
     }
-    if (m_shuffled && static_cast<Index>(state.order.size()) != m_X.cols()) {
+    if (m_shuffled && static_cast<Index>(state.order.size()) != m_total) {
       throw ConfigError(std::string(where) + ": the checkpoint's order of the examples holds " +
-                        std::to_string(state.order.size()) + " examples, X has m = " +
-                        std::to_string(m_X.cols()) + "; resume on the same data");
+                        std::to_string(state.order.size()) + " examples, " +
+                        (m_group != nullptr ? "the processes hold" : "X has") +
+                        " m = " + std::to_string(m_total) + "; resume on the same data");
     }
     // The optimizer's state by name: every slot of every trainable parameter.
     std::vector<NamedTensor<Scalar>> entries = Adapter::parameters(m_net);
@@ -415,17 +476,31 @@ class Trainer {
         m_X_val(X_val),
         m_Y_val(Y_val),
         m_has_validation(has_validation),
-        m_options(options),
+        m_options(for_this_process(options)),
         m_owned_optimizer(rule != nullptr ? nullptr : make_optimizer<Scalar>(options.optimizer())),
         m_optimizer(rule != nullptr ? rule : m_owned_optimizer.get()),
-        m_progress(options.out(), options.progress(), std::max<Index>(options.epochs(), 1),
+        m_progress(m_options.out(), m_options.progress(), std::max<Index>(options.epochs(), 1),
                    options.progress_every()),
         m_random(options.seed()) {
-    Adapter::check_options(m_net, options);
+    m_group = m_options.data_parallel();
     std::optional<TrainingState<Scalar>> resumed;
-    if (!options.resume_from().empty()) resumed = Adapter::load_checkpoint(m_net, options);
-    validate();
-    const Index m = m_X.cols();
+    bool joined = false;
+    if constexpr (hooked) {
+      if (m_group != nullptr) {
+        options.trainer_group_hooks()->template get<Scalar>().join(*this, resumed);
+        joined = true;
+      }
+    }
+    if (!joined) {
+      set_up(resumed);
+      m_total = m_X.cols();
+    }
+    const Index m = m_total;  // with data_parallel, the examples of every process
+    if (options.batch_size() > 0 && options.drop_last() && options.batch_size() > m) {
+      throw ConfigError(std::string(Adapter::where) + ": drop_last with batch_size " +
+                        std::to_string(options.batch_size()) + " > m = " + std::to_string(m) +
+                        " would train on nothing");
+    }
     m_batch = options.batch_size() == 0 ? m : std::min(options.batch_size(), m);
     m_batches = options.drop_last() ? m / m_batch : (m + m_batch - 1) / m_batch;
     m_shuffled = options.shuffle() && m_batch < m;
@@ -438,8 +513,14 @@ class Trainer {
     if (m_shuffled) {
       m_order.resize(static_cast<std::size_t>(m));
       std::iota(m_order.begin(), m_order.end(), Index(0));
-      m_X_batch.resize(m_X.rows(), m_batch);
-      m_Y_batch.resize(m_Y.rows(), m_batch);
+      const Index columns = std::min(m_batch, m_X.cols());  // this process's part, at most
+      m_X_batch.resize(m_X.rows(), columns);
+      m_Y_batch.resize(m_Y.rows(), columns);
+    }
+    if constexpr (hooked) {
+      // A process's part of a batch differs in size from step to step: its caches take the
+      // largest now, so that no later step allocates.
+      if (m_group != nullptr) Adapter::reserve(m_net, std::min(m_batch, m_X.cols()));
     }
     const Activation output = Adapter::output_activation(m_net);
     m_classifies = output == Activation::Sigmoid || output == Activation::Softmax;
@@ -544,6 +625,22 @@ class Trainer {
     return Data(M.derived().data(), M.rows(), M.cols(), Eigen::OuterStride<>(M.outerStride()));
   }
 
+  // The constructor's checks of the options, the network and this process's data, and the
+  // checkpoint to resume from.
+  void set_up(std::optional<TrainingState<Scalar>>& resumed) {
+    Adapter::check_options(m_net, m_options);
+    if (!m_options.resume_from().empty()) resumed = Adapter::load_checkpoint(m_net, m_options);
+    validate();
+  }
+
+  // Only process 0 of a data-parallel group prints.
+  static FitOptions for_this_process(const FitOptions& options) {
+    if (options.data_parallel() == nullptr || options.data_parallel()->rank() == 0) return options;
+    FitOptions quiet = options;
+    quiet.progress(Progress::Off).print_every(0);
+    return quiet;
+  }
+
   void validate() {
     const FitOptions& o = m_options;
     if (!(o.learning_rate() > 0.0) || !std::isfinite(o.learning_rate())) {
@@ -589,11 +686,6 @@ class Trainer {
       hold_out(split);
     } else if (m_has_validation) {
       Adapter::check_data(m_net, m_X_val, m_Y_val, "X_val", "Y_val");
-    }
-    if (o.batch_size() > 0 && o.drop_last() && o.batch_size() > m_X.cols()) {
-      throw ConfigError(std::string(Adapter::where) + ": drop_last with batch_size " +
-                        std::to_string(o.batch_size()) + " > m = " + std::to_string(m_X.cols()) +
-                        " would train on nothing");
     }
     Adapter::require_initialized(m_net);
     check_one_hot_sigmoid();
@@ -784,6 +876,259 @@ class Trainer {
     return J;
   }
 
+  // Data-parallel training (FitOptions::data_parallel). Process p holds the examples
+  // m_starts[p] .. m_starts[p + 1] - 1 of the group's order, the concatenation of the processes'
+  // X; every process shuffles the same order with the same seed, so that the global batch k is
+  // the one a single process would train on, and each process computes its own part of it.
+
+  // This process's columns of the global batch [start, start + size): a slice of its X, or
+  // gathered from a shuffled order (into `to`).
+  Data part_of(const Data& from, Index start, Index size, Matrix& to) const {
+    const Index first = m_offset, end = m_offset + m_X.cols();
+    if (!m_shuffled) {
+      const Index a = std::max(start, first), b = std::min(start + size, end);
+      return b > a ? slice(from, a - first, b - a) : slice(from, 0, 0);
+    }
+    Index c = 0;
+    for (Index j = start; j < start + size; ++j) {
+      const Index g = m_order[static_cast<std::size_t>(j)];
+      if (g >= first && g < end) to.col(c++) = from.col(g - first);
+    }
+    return Data(to.data(), to.rows(), c, Eigen::OuterStride<>(to.rows()));
+  }
+
+  // The number of processes that hold part of the global batch [start, start + size).
+  Index holders(Index start, Index size) {
+    std::fill(m_holds.begin(), m_holds.end(), char(0));
+    const auto owner = [&](Index g) {
+      return static_cast<std::size_t>(std::upper_bound(m_starts.begin(), m_starts.end(), g) -
+                                      m_starts.begin() - 1);
+    };
+    for (Index j = start; j < start + size; ++j) {
+      m_holds[owner(m_shuffled ? m_order[static_cast<std::size_t>(j)] : j)] = 1;
+    }
+    return static_cast<Index>(std::count(m_holds.begin(), m_holds.end(), char(1)));
+  }
+
+  // One step of data-parallel training: this process's part of the global batch forward and
+  // backward, its gradients weighted by its share of the batch and summed over the group in one
+  // reduction, and the same update on every process. The cost, the counts and the failures go
+  // in a second, small sum. Returns the global batch's cost.
+  Scalar shared_step(Index start, Index size, double alpha, Index& correct, Index& counted) {
+    const Data X = part_of(m_X, start, size, m_X_batch);
+    const Data Y = part_of(m_Y, start, size, m_Y_batch);
+    const Index s = X.cols();
+    // cost x examples, correct, counted, processes that failed, passes that were not finite
+    double sums[5] = {0.0, 0.0, 0.0, 0.0, 0.0};
+    std::exception_ptr failure;
+    bool computed = false;
+    if (s > 0) {
+      try {
+        computed = local_pass(X, Y, start, size, sums);
+      } catch (...) {
+        failure = std::current_exception();
+        sums[3] = 1.0;
+      }
+    }
+    auto gradients = m_net.parameter_gradients();
+    if (!computed) gradients.setZero();
+    m_group->sum(gradients.data(), gradients.size());
+    m_group->sum(sums, 5);
+    if (sums[3] > 0) detail::agree(*m_group, failure);
+    const double J = sums[0] / static_cast<double>(size);
+    if (!std::isfinite(J)) {
+      diverged(0, 0,
+               "the cost of the global batch (" + std::to_string(size) + " examples over " +
+                   std::to_string(m_group->size()) + " processes) is " + detail::number_string(J) +
+                   (sums[4] > 0 ? ": the forward pass or the cost was not finite on " +
+                                      detail::number_string(sums[4]) +
+                                      (sums[4] == 1.0 ? " process" : " processes")
+                                : std::string()));
+    }
+    if (s == 0) Adapter::take_gradients(m_net);
+    correct += static_cast<Index>(sums[1]);
+    counted += static_cast<Index>(sums[2]);
+    bool into_spare = false;
+    if constexpr (Adapter::has_spare_values) into_spare = m_optimizer->writes_next_values();
+    m_last_finite.save(m_net, into_spare);
+    m_kept = Kept::None;  // until the update is done
+    if constexpr (Adapter::has_spare_values) {
+      if (into_spare) {
+        Adapter::update_into_spare(m_net, *m_optimizer, alpha);
+        m_kept = Kept::InOtherBuffer;
+        return static_cast<Scalar>(J);
+      }
+    }
+    Adapter::update(m_net, *m_optimizer, alpha);
+    m_kept = Kept::Copied;
+    return static_cast<Scalar>(J);
+  }
+
+  // This process's forward and backward pass over its part (X, Y) of a global batch of `size`
+  // examples; adds its cost x examples and counts to sums. False when the pass was not finite.
+  bool local_pass(const Data& X, const Data& Y, Index start, Index size, double* sums) {
+    const Index s = X.cols();
+    // L2: each of the P' processes that hold part of the batch adds lambda / P' of the
+    // regulariser, so that the sum over the group adds it once, as one process would.
+    struct L2Share {
+      Model& net;
+      double lambda;
+      ~L2Share() { net.set_l2(lambda); }
+    } share{m_net, m_l2};
+    if (m_l2 != 0.0) m_net.set_l2(m_l2 / static_cast<double>(holders(start, size)));
+    try {
+      Adapter::forward(m_net, X);
+    } catch (const NumericalError&) {  // Z[l] not finite (DataError, for X, passes)
+      sums[0] = std::numeric_limits<double>::quiet_NaN();
+      sums[4] = 1.0;
+      return false;
+    }
+    const Scalar J = Adapter::cost(m_net, Y);
+    if (!std::isfinite(J)) {
+      sums[0] = std::numeric_limits<double>::quiet_NaN();
+      sums[4] = 1.0;
+      Adapter::discard_pass(m_net);
+      return false;
+    }
+    sums[0] = static_cast<double>(J) * static_cast<double>(s);
+    if (m_classifies) {
+      Index total = 0;
+      sums[1] = static_cast<double>(detail::count_correct<Scalar>(
+          Adapter::output(m_net), Y, Adapter::output_activation(m_net), total));
+      sums[2] = static_cast<double>(total);
+    }
+    Adapter::backward(m_net, Y, m_X_T.size() > 0 ? &m_X_T : nullptr);
+    // (1/s) sum over this part -> (1/size) of it: the sum over the group is then the mean over
+    // the global batch.
+    m_net.parameter_gradients() *= static_cast<Scalar>(s) / static_cast<Scalar>(size);
+    return true;
+  }
+
+  // Batch normalisation's running statistics, which each process updates from its own part of
+  // the batches, averaged over the group once an epoch, so that every process holds the same
+  // model (the one process 0 writes to a checkpoint).
+  void average_statistics() {
+    if (m_statistics.empty()) return;
+    std::size_t k = 0;
+    Adapter::for_each_value(
+        m_net,
+        [&](MatrixSpan<Scalar> value) {
+          std::copy(value.data(), value.data() + value.size(), m_statistics.data() + k);
+          k += static_cast<std::size_t>(value.size());
+        },
+        true);
+    m_group->sum(m_statistics.data(), static_cast<Index>(m_statistics.size()));
+    const Scalar share = Scalar(1) / static_cast<Scalar>(m_group->size());
+    k = 0;
+    Adapter::for_each_value(
+        m_net,
+        [&](MatrixSpan<Scalar> value) {
+          for (Index i = 0; i < value.size(); ++i)
+            value.data()[i] = m_statistics[k++] * share;
+        },
+        true);
+  }
+
+  // The trainer's set-up in data-parallel training, on every process (through the hooks): its
+  // own checks (agreed on, so that a process that fails stops them all), then the same network
+  // and options everywhere, the places of each process's examples, process 0's parameters.
+  void join(std::optional<TrainingState<Scalar>>& resumed) {
+    std::exception_ptr failure;
+    try {
+      set_up(resumed);
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    detail::agree(*m_group, failure);
+    const int P = m_group->size(), rank = m_group->rank();
+    const std::string mine = group_signature(resumed);
+    const std::string first = detail::broadcast_string(*m_group, mine, 0);
+    if (mine != first) {
+      // The first line that differs, on both sides.
+      std::size_t a = 0;
+      while (a < mine.size() && a < first.size() && mine[a] == first[a])
+        ++a;
+      const auto line_at = [](const std::string& text, std::size_t at) {
+        const std::size_t begin = text.rfind('\n', at == 0 ? 0 : at - 1);
+        const std::size_t from = begin == std::string::npos || at == 0 ? 0 : begin + 1;
+        return text.substr(from, text.find('\n', from) - from);
+      };
+      failure = std::make_exception_ptr(
+          ConfigError(std::string(Adapter::where) +
+                      ": every process of data-parallel training must build the "
+                      "same network and give fit the same options; process " +
+                      std::to_string(rank) + " has \"" + line_at(mine, a) +
+                      "\" where process 0 has \"" + line_at(first, a) + "\""));
+    }
+    detail::agree(*m_group, failure);
+    std::vector<double> counts(static_cast<std::size_t>(P), 0.0);
+    counts[static_cast<std::size_t>(rank)] = static_cast<double>(m_X.cols());
+    m_group->sum(counts.data(), P);
+    m_starts.assign(static_cast<std::size_t>(P) + 1, 0);
+    for (std::size_t p = 0; p < counts.size(); ++p)
+      m_starts[p + 1] = m_starts[p] + static_cast<Index>(counts[p]);
+    m_offset = m_starts[static_cast<std::size_t>(rank)];
+    m_total = m_starts.back();
+    m_holds.assign(static_cast<std::size_t>(P), 0);
+    m_l2 = m_net.l2();
+    // Process 0's parameters and running statistics on every process.
+    auto values = m_net.parameter_values();
+    m_group->broadcast(values.data(), static_cast<std::size_t>(values.size()) * sizeof(Scalar), 0);
+    std::size_t statistics = 0;
+    Adapter::for_each_value(
+        m_net,
+        [&](MatrixSpan<Scalar> value) { statistics += static_cast<std::size_t>(value.size()); },
+        true);
+    m_statistics.assign(statistics, Scalar(0));
+    if (statistics > 0) {
+      std::size_t k = 0;
+      Adapter::for_each_value(
+          m_net,
+          [&](MatrixSpan<Scalar> value) {
+            if (rank == 0) std::copy(value.data(), value.data() + value.size(), &m_statistics[k]);
+            m_group->broadcast(&m_statistics[k],
+                               static_cast<std::size_t>(value.size()) * sizeof(Scalar), 0);
+            std::copy(&m_statistics[k], &m_statistics[k] + value.size(), value.data());
+            k += static_cast<std::size_t>(value.size());
+          },
+          true);
+    }
+    // Dropout: each process draws its own masks, from a stream of its own.
+    if (rank > 0) {
+      Random& random = Adapter::dropout_random(m_net);
+      random = Random(random.state().words[0] ^
+                      (0x9E3779B97F4A7C15ull * static_cast<std::uint64_t>(rank)));
+    }
+  }
+
+  // What must be the same on every process: the network (its summary) and the options that
+  // decide the steps and the collective calls.
+  std::string group_signature(const std::optional<TrainingState<Scalar>>& resumed) const {
+    const FitOptions& o = m_options;
+    const auto n = [](double x) { return detail::number_string(x); };
+    std::string text = m_net.summary();
+    text += "learning rate " + n(o.learning_rate()) + ", epochs " + std::to_string(o.epochs()) +
+            ", batch size " + std::to_string(o.batch_size()) + (o.shuffle() ? ", shuffled" : "") +
+            (o.drop_last() ? ", drop_last" : "") + ", seed " + std::to_string(o.seed()) + ", " +
+            (m_owned_optimizer ? describe(o.optimizer())
+                               : "the update rule \"" + m_optimizer->name() + "\"") +
+            "\n";
+    text += "early stopping " + std::to_string(o.early_stopping()) + " (min_delta " +
+            n(o.min_delta()) + (o.restore_best() ? ", restore_best" : "") + "), " +
+            (m_has_validation ? "a validation set" : "no validation set") + ", " +
+            (o.callback() ? "a step callback" : "no step callback") + ", " +
+            (o.diagnostics() ? "diagnostics" : "no diagnostics") + ", " +
+            (resumed ? "resumed at epoch " + std::to_string(resumed->epoch) : "not resumed") + "\n";
+    return text;
+  }
+
+  static void join_hooked(Trainer& trainer, std::optional<TrainingState<Scalar>>& resumed) {
+    trainer.join(resumed);
+  }
+  static void run_epoch_hooked(Trainer& trainer) { trainer.template epoch<true>(); }
+  template <class Unused>
+  friend const detail::TrainerGroupHooks* detail::trainer_group_hooks() noexcept;
+
   // The divergence guard: throws DivergenceError for the current iteration, naming the first
   // of layers 1..last whose cached A holds NaN or infinity (else layer z_layer's Z, else the
   // cost), after putting back the parameters saved by the last step whose cost was finite.
@@ -794,9 +1139,11 @@ class Trainer {
       layer = z_layer;
       symbol = "Z";
     }
-    const std::string where = layer == 0 ? std::string("every A[l] is finite, the loss is not")
-                                         : std::string("NaN or infinity first appeared in ") +
-                                               symbol + "[" + std::to_string(layer) + "]";
+    // Data-parallel: each process's caches hold its own part of the batch; the cause says it.
+    const std::string where = m_group != nullptr ? std::string()
+                              : layer == 0 ? std::string("; every A[l] is finite, the loss is not")
+                                           : std::string("; NaN or infinity first appeared in ") +
+                                                 symbol + "[" + std::to_string(layer) + "]";
     const Index iteration = m_iteration;
     std::string kept;
     if (m_kept == Kept::None) {
@@ -819,38 +1166,71 @@ class Trainer {
     m_progress.interrupt();
     throw DivergenceError(std::string(Adapter::where) + ": training diverged at iteration " +
                               std::to_string(iteration) + " (epoch " + std::to_string(m_epoch) +
-                              "): " + cause + "; " + where + "; " + kept +
-                              " (lower the learning rate)",
+                              "): " + cause + where + "; " + kept + " (lower the learning rate)",
                           layer, symbol, iteration, m_epoch);
   }
 
   // Cost (without the L2 term) and accuracy on the validation set, in chunks of at most
-  // 1024 examples so that the buffers stay small.
+  // 1024 examples so that the buffers stay small. Shared: each process's validation examples,
+  // the sums over the group.
+  template <bool Shared>
   void evaluate_validation(Epoch& record) {
-    const Index m = m_X_val.cols();
+    Index m = m_X_val.cols();
     const Index chunk = std::min<Index>(m, 1024);
     double cost_sum = 0.0;
     Index correct = 0, counted = 0;
-    for (Index start = 0; start < m; start += chunk) {
+    const auto after = [this] {
+      return "the validation pass after iteration " + std::to_string(m_iteration - 1);
+    };
+    std::exception_ptr failure;  // Shared: agreed on after the sums
+    bool finite = true;
+    for (Index start = 0; start < m && finite && !failure; start += chunk) {
       const Index size = std::min(chunk, m - start);
-      const auto after = [this] {
-        return "the validation pass after iteration " + std::to_string(m_iteration - 1);
-      };
+      const Data Y = slice(m_Y_val, start, size);
+      Scalar J = 0;
       try {
         Adapter::predict(m_net, slice(m_X_val, start, size), m_prediction);
+        J = Adapter::prediction_cost(m_net, m_prediction, Y);
       } catch (const NumericalError& e) {  // Z[l] not finite
-        diverged(0, e.layer(), after() + " overflowed at layer " + std::to_string(e.layer()));
+        if constexpr (!Shared) {
+          diverged(0, e.layer(), after() + " overflowed at layer " + std::to_string(e.layer()));
+        }
+        J = std::numeric_limits<Scalar>::quiet_NaN();
+      } catch (...) {
+        if constexpr (!Shared) throw;
+        failure = std::current_exception();
       }
-      const Data Y = slice(m_Y_val, start, size);
-      const Scalar J = Adapter::prediction_cost(m_net, m_prediction, Y);
-      if (!std::isfinite(J)) diverged(0, 0, after() + " gave the cost " + detail::number_string(J));
+      if (!std::isfinite(J)) {
+        if constexpr (!Shared)
+          diverged(0, 0, after() + " gave the cost " + detail::number_string(J));
+        finite = false;
+      }
       cost_sum += static_cast<double>(J) * static_cast<double>(size);
-      if (m_classifies) {
+      if (m_classifies && finite && !failure) {
         Index total = 0;
         correct += detail::count_correct<Scalar>(m_prediction.A(), Y,
                                                  Adapter::output_activation(m_net), total);
         counted += total;
       }
+    }
+    if constexpr (Shared) {
+      double sums[6] = {cost_sum,
+                        static_cast<double>(correct),
+                        static_cast<double>(counted),
+                        static_cast<double>(m),
+                        finite ? 0.0 : 1.0,
+                        failure ? 1.0 : 0.0};
+      m_group->sum(sums, 6);
+      if (sums[5] > 0) detail::agree(*m_group, failure);
+      if (sums[4] > 0) {
+        diverged(0, 0,
+                 after() + " was not finite on " + detail::number_string(sums[4]) + " of the " +
+                     std::to_string(m_group->size()) + " processes");
+      }
+      cost_sum = sums[0];
+      correct = static_cast<Index>(sums[1]);
+      counted = static_cast<Index>(sums[2]);
+      m = static_cast<Index>(sums[3]);
     }
     record.val_cost = cost_sum / static_cast<double>(m);
     if (m_classifies)
@@ -900,6 +1280,14 @@ class Trainer {
   History m_history;
   Index m_batch = 0, m_batches = 0, m_epoch = 0, m_iteration = 0;
   bool m_shuffled = false, m_classifies = false, m_stopped = false;
+  // Data-parallel training (FitOptions::data_parallel): the group, or null.
+  Collective* m_group = nullptr;
+  Index m_total = 0;                 // the examples of the group (of X alone without a group)
+  Index m_offset = 0;                // this process's first example in the group's order
+  std::vector<Index> m_starts;       // process p's first example, p = 0..P (the total last)
+  std::vector<char> m_holds;         // which processes hold part of a batch (for L2's share)
+  std::vector<Scalar> m_statistics;  // the running statistics, summed over the group
+  double m_l2 = 0.0;                 // the network's lambda, shared out in each step
 };
 
 /// `Trainer trainer(net, X, Y, options)`: the scalar type and the model from the network.
@@ -924,6 +1312,15 @@ const TrainerCheckpointHooks* trainer_checkpoint_hooks() noexcept {
   using TrainerD = typename DependentType<Trainer<double, DeepNet<double>>, Unused>::type;
   static constexpr TrainerCheckpointHooks hooks{{&TrainerF::save_hooked, &TrainerF::resume_hooked},
                                                 {&TrainerD::save_hooked, &TrainerD::resume_hooked}};
+  return &hooks;
+}
+
+template <class Unused>
+const TrainerGroupHooks* trainer_group_hooks() noexcept {
+  using TrainerF = typename DependentType<Trainer<float, DeepNet<float>>, Unused>::type;
+  using TrainerD = typename DependentType<Trainer<double, DeepNet<double>>, Unused>::type;
+  static constexpr TrainerGroupHooks hooks{{&TrainerF::join_hooked, &TrainerF::run_epoch_hooked},
+                                           {&TrainerD::join_hooked, &TrainerD::run_epoch_hooked}};
   return &hooks;
 }
 

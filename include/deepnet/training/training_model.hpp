@@ -150,6 +150,25 @@ struct TrainingModel<DeepNet<S>> {
   /// Forgets the last pass (its caches hold a diverged one): backward and update refuse to run
   /// until the next forward.
   static void discard_pass(Net& net) { net.m_pass = Net::Pass::None; }
+  /// Room for batches of 1..m examples, before the first step: in every layer's caches, and in
+  /// the packing buffers of the three products of each layer (Z = W A_prev, dW = dZ A_prev^T,
+  /// dA_prev = W^T dZ), whose sizes Eigen chooses from the shapes.
+  static void reserve(Net& net, Index m) {
+    net.check_cache_memory(m);
+    for (Index l = 1; l <= net.L(); ++l) {
+      Layer<Scalar>& layer = net.layer(l);
+      layer.reserve(m);
+      const Index n = layer.units(), n_prev = layer.inputs();
+      for (Index s = 2; s <= m; ++s) {  // one example is a matrix-vector product: no buffers
+        net.m_workspace.prepare(n, s, n_prev);
+        net.m_workspace.prepare(n, n_prev, s);
+        net.m_workspace.prepare(n_prev, s, n);
+      }
+    }
+  }
+  /// Data-parallel training, on a process that holds none of a batch: the gradients in the
+  /// store are the group's (summed over the other processes), and update may apply them.
+  static void take_gradients(Net& net) { net.m_pass = Net::Pass::Backward; }
 
   /// Calls each(value) for every tensor of the parameter registry (with `buffers_only`, for
   /// those that are not trained: the running statistics), in its order, without building the
@@ -323,7 +342,13 @@ struct TrainingModel<Sequential<S>> {
 
   /// ConfigError for FitOptions::checkpoint and resume_from: the model file and checkpoint
   /// format hold a DeepNet; a Sequential is saved with `save` (io/model_file.hpp) after `fit`.
+  /// And for FitOptions::data_parallel, which trains a DeepNet.
   static void check_options(const Net&, const FitOptions& options) {
+    if (options.data_parallel() != nullptr) {
+      throw ConfigError(std::string(where) +
+                        ": FitOptions::data_parallel trains a DeepNet; a Sequential trains on one "
+                        "process (docs/distributed.md)");
+    }
     const char* option = !options.checkpoint().empty()    ? "checkpoint"
                          : !options.resume_from().empty() ? "resume_from"
                                                           : nullptr;

@@ -2,6 +2,8 @@
 // validation split and by k-fold cross-validation, failed trials, the table, bad inputs.
 #include "support/test_support.hpp"
 
+#include "support/one_process.hpp"
+
 #include <deepnet/tools/search.hpp>
 
 #include <algorithm>
@@ -410,6 +412,15 @@ TEST_CASE("search: bad inputs throw ConfigError with a clear message", "[search]
         "SearchBase::fit: validation_split is 0.2, but a search holds out its own validation "
         "examples (the Validation argument: holdout or k_fold); leave validation_split at 0");
   }
+  // A search scores its trials on one process.
+  deepnet_test::OneProcess group;
+  SearchBase shared = base;
+  shared.fit.data_parallel(group);
+  REQUIRE_THROWS_WITH(
+      deepnet::grid_search(data.X, data.Y, rates, shared, Validation::holdout(0.5, 1)),
+      "SearchBase::fit: data_parallel is set, but a search holds out and scores its validation "
+      "examples on one process; run the search on one process, then train the chosen settings "
+      "with data_parallel");
   SearchBase bad = base;
   bad.keep_prob = 0.0;
   REQUIRE_THROWS_WITH(deepnet::grid_settings(rates, bad),

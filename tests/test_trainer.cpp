@@ -3,6 +3,8 @@
 // through fit, validation, early stopping, callbacks, the progress line, diagnostics and CSV.
 #include "support/test_support.hpp"
 
+#include "support/one_process.hpp"
+
 #include <deepnet/core/deep_net.hpp>
 #include <deepnet/training/early_stopping.hpp>
 #include <deepnet/training/trainer.hpp>
@@ -607,4 +609,51 @@ TEST_CASE("Trainer: runs epoch by epoch", "[trainer]") {
   CHECK(epochs == 3);
   CHECK(trainer.history().cost.size() == 6);
   REQUIRE_THROWS_AS(trainer.run_epoch(), deepnet::StateError);
+}
+
+TEST_CASE("data_parallel over a group of one process trains the bits of fit without a group",
+          "[trainer][data_parallel]") {
+  // Shuffled mini-batches with a smaller last one, Adam, L2, dropout, batch normalisation, a
+  // validation set with early stopping: every part of the data-parallel step, over one process.
+  Matrix<double> X(5, 70), Y = Matrix<double>::Zero(3, 70);
+  deepnet::Random random(17);
+  for (Index j = 0; j < 70; ++j) {
+    for (Index i = 0; i < 5; ++i)
+      X(i, j) = random.uniform() - 0.5;
+    Y(random.below(3), j) = 1.0;
+  }
+  const Matrix<double> X_val = X.leftCols(20), Y_val = Y.leftCols(20);
+  const auto make = [] {
+    DeepNet<double> net({5, 7, 6, 3}, Activation::ReLU, Activation::Softmax);
+    net.set_batch_norm(2);
+    net.set_keep_prob(1, 0.8);
+    net.set_l2(0.05);
+    net.initialize(Init::He, 8);
+    return net;
+  };
+  const FitOptions options = FitOptions()
+                                 .learning_rate(0.01)
+                                 .epochs(12)
+                                 .batch_size(16)
+                                 .seed(4)
+                                 .optimizer(OptimizerSettings::adam())
+                                 .early_stopping(4);
+  DeepNet<double> alone = make(), grouped = make();
+  const deepnet::History expected = alone.fit(X, Y, X_val, Y_val, options);
+  deepnet_test::OneProcess group;
+  FitOptions with_group = options;
+  const deepnet::History history = grouped.fit(X, Y, X_val, Y_val, with_group.data_parallel(group));
+
+  CHECK(group.sums > 0);
+  CHECK(history.cost == expected.cost);
+  REQUIRE(history.epochs.size() == expected.epochs.size());
+  for (std::size_t e = 0; e < history.epochs.size(); ++e)
+    CHECK(history.epochs[e].val_cost == expected.epochs[e].val_cost);
+  const std::vector<deepnet::NamedTensor<double>> a = alone.parameters(), b = grouped.parameters();
+  REQUIRE(a.size() == b.size());
+  for (std::size_t k = 0; k < a.size(); ++k) {
+    CAPTURE(a[k].name);
+    CHECK(Matrix<double>(a[k].value) == Matrix<double>(b[k].value));
+  }
+  CHECK(grouped.l2() == 0.05);
 }

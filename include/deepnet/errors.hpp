@@ -237,7 +237,8 @@ class DistributedError : public std::runtime_error {
  public:
   /// \param message the full message
   /// \param rank    the first process (lowest rank) that failed
-  /// \param kind    the name of its error: "FormatError", "ConfigError", ..., or "exception"
+  /// \param kind    the name of its error: "FormatError", "ConfigError", ...,
+  ///                "std::invalid_argument", ..., or "exception" for another
   /// \param what    its message
   DistributedError(const std::string& message, int rank, std::string kind, std::string what)
       : std::runtime_error(message),

@@ -317,6 +317,17 @@ TEST_CASE("data-parallel fit: a failure on one process is the same error on ever
     CHECK(e.kind() == "FormatError");
   }
 
+  // Fewer examples than processes: process 0 holds none.
+  const Matrix<double> few_X = shard_of(data.X.leftCols(processes() - 1));
+  const Matrix<double> few_Y = shard_of(data.Y.leftCols(processes() - 1));
+  std::string empty;
+  try {
+    DeepNet<double> fresh = network();
+    (void)fresh.fit(few_X, few_Y, options);
+  } catch (const DistributedError& e) {
+    empty = e.what();
+  }
+
   const std::string who =
       "process " + std::to_string(last) + " of " + std::to_string(processes()) + " failed: ";
   CHECK_THAT(bad_data, Contains(who + "DataError: DeepNet::forward: X(2, "));
@@ -338,6 +349,9 @@ TEST_CASE("data-parallel fit: a failure on one process is the same error on ever
   }
   CHECK_THAT(unreadable, Contains(who + "FormatError: /nonexistent/images.idx: no such file"));
   CHECK(read_columns == 0);  // no process goes on with its data
+  INFO(empty);
+  CHECK(empty == "process 0 of " + std::to_string(processes()) +
+                     " failed: std::invalid_argument: DeepNet::fit: X has no columns (m = 0)");
 
   // When every process reads its file, collectively returns what each read.
   if (rank() == last) std::filesystem::copy_file(own / "images.idx", own / "copy.idx");

@@ -514,6 +514,14 @@ SearchTable evaluate_settings(const Eigen::MatrixBase<DerivedX>& X,
                       ", but a search holds out its own validation examples (the Validation "
                       "argument: holdout or k_fold); leave validation_split at 0");
   }
+  if (base.fit.data_parallel() != nullptr) {
+    // Each process would hold out and score its own examples: the processes' trials would
+    // see different validation sets, and their rankings could differ.
+    throw ConfigError(
+        "SearchBase::fit: data_parallel is set, but a search holds out and scores its "
+        "validation examples on one process; run the search on one process, then train the "
+        "chosen settings with data_parallel");
+  }
   std::vector<Split<Scalar>> folds;
   if (validation.is_k_fold()) {
     const std::vector<Index> fold = fold_assignment(X.cols(), validation.k(), validation.seed());

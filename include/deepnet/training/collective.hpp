@@ -18,8 +18,11 @@
 
 #include <cstdint>
 #include <exception>
+#include <new>
 #include <optional>
+#include <stdexcept>
 #include <string>
+#include <system_error>
 #include <type_traits>
 #include <utility>
 
@@ -52,7 +55,8 @@ class Collective {
 
 namespace detail {
 
-/// "FormatError: <message>" for the exception `failure` holds.
+/// The type of the exception `failure` holds, as deepnet names it ("FormatError", or the
+/// standard library's "std::invalid_argument", ...; "exception" for another), and its message.
 inline std::pair<std::string, std::string> describe_failure(const std::exception_ptr& failure) {
   try {
     std::rethrow_exception(failure);
@@ -74,6 +78,14 @@ inline std::pair<std::string, std::string> describe_failure(const std::exception
     return {"StateError", e.what()};
   } catch (const MemoryError& e) {
     return {"MemoryError", e.what()};
+  } catch (const std::system_error& e) {
+    return {"std::system_error", e.what()};
+  } catch (const std::invalid_argument& e) {
+    return {"std::invalid_argument", e.what()};
+  } catch (const std::out_of_range& e) {
+    return {"std::out_of_range", e.what()};
+  } catch (const std::bad_alloc& e) {
+    return {"std::bad_alloc", e.what()};
   } catch (const std::exception& e) {
     return {"exception", e.what()};
   } catch (...) {

@@ -918,7 +918,8 @@ class Trainer {
     const Data X = part_of(m_X, start, size, m_X_batch);
     const Data Y = part_of(m_Y, start, size, m_Y_batch);
     const Index s = X.cols();
-    // cost x examples, correct, counted, processes that failed, passes that were not finite
+    // cost x its share of the batch, correct, counted, processes that failed, passes that
+    // were not finite
     double sums[5] = {0.0, 0.0, 0.0, 0.0, 0.0};
     std::exception_ptr failure;
     bool computed = false;
@@ -935,7 +936,7 @@ class Trainer {
     m_group->sum(gradients.data(), gradients.size());
     m_group->sum(sums, 5);
     if (sums[3] > 0) detail::agree(*m_group, failure);
-    const double J = sums[0] / static_cast<double>(size);
+    const double J = sums[0];  // the mean over the global batch
     if (!std::isfinite(J)) {
       diverged(0, 0,
                "the cost of the global batch (" + std::to_string(size) + " examples over " +
@@ -965,7 +966,8 @@ class Trainer {
   }
 
   // This process's forward and backward pass over its part (X, Y) of a global batch of `size`
-  // examples; adds its cost x examples and counts to sums. False when the pass was not finite.
+  // examples; puts its cost times its share of the batch and its counts in sums. False when the
+  // pass was not finite.
   bool local_pass(const Data& X, const Data& Y, Index start, Index size, double* sums) {
     const Index s = X.cols();
     // L2: each of the P' processes that hold part of the batch adds lambda / P' of the
@@ -990,7 +992,8 @@ class Trainer {
       Adapter::discard_pass(m_net);
       return false;
     }
-    sums[0] = static_cast<double>(J) * static_cast<double>(s);
+    // Its share s / size of the mean: exactly J when this process holds the whole batch.
+    sums[0] = static_cast<double>(J) * (static_cast<double>(s) / static_cast<double>(size));
     if (m_classifies) {
       Index total = 0;
       sums[1] = static_cast<double>(detail::count_correct<Scalar>(

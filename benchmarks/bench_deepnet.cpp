@@ -1,6 +1,7 @@
 // deepnet on the workloads of workloads.hpp (W1-W3), and W4: the matrix products of each
 // workload alone, computed with plain Eigen, which bound what any Eigen-based library can reach.
 // Run through scripts/bench.sh; OMP_NUM_THREADS chooses the threads of an OpenMP build.
+#include "synthetic_data.hpp"
 #include "workloads.hpp"
 
 #include <benchmark/benchmark.h>
@@ -18,32 +19,6 @@ using deepnet::Index;
 using deepnet::Init;
 template <class Scalar>
 using Matrix = deepnet::Matrix<Scalar>;
-
-// Inputs uniform in [0, 1) (like scaled pixels), from deepnet's seeded generator.
-template <class Scalar>
-Matrix<Scalar> uniform_inputs(Index rows, Index cols, std::uint64_t seed) {
-  deepnet::Random random(seed);
-  Matrix<Scalar> X(rows, cols);
-  for (Index i = 0; i < X.size(); ++i)
-    X.data()[i] = static_cast<Scalar>(random.uniform());
-  return X;
-}
-
-// One-hot columns of random classes (or 0/1 labels when there is one row).
-template <class Scalar>
-Matrix<Scalar> random_labels(Index classes, Index cols, std::uint64_t seed) {
-  deepnet::Random random(seed);
-  if (classes == 1) {
-    Matrix<Scalar> Y(1, cols);
-    for (Index j = 0; j < cols; ++j)
-      Y(0, j) = static_cast<Scalar>(random.below(2));
-    return Y;
-  }
-  Matrix<Scalar> Y = Matrix<Scalar>::Zero(classes, cols);
-  for (Index j = 0; j < cols; ++j)
-    Y(random.below(classes), j) = Scalar(1);
-  return Y;
-}
 
 void report_threads(benchmark::State& state) {
   state.counters["threads"] = static_cast<double>(Eigen::nbThreads());
@@ -63,8 +38,8 @@ std::vector<Index> w2_dims() {
 // iteration.
 void W1_course_net(benchmark::State& state) {
   using namespace workloads;
-  const Matrix<double> X = uniform_inputs<double>(kW1Inputs, kW1Examples, kSeed);
-  const Matrix<double> Y = random_labels<double>(1, kW1Examples, kSeed + 1);
+  const Matrix<double> X = synthetic::uniform_inputs<double>(kW1Inputs, kW1Examples, kSeed);
+  const Matrix<double> Y = synthetic::random_labels<double>(1, kW1Examples, kSeed + 1);
   DeepNet<double> net(w1_dims(), Activation::ReLU, Activation::Sigmoid);
   net.initialize(Init::ScaledNormal, kSeed);
   const FitOptions options = FitOptions().learning_rate(kW1LearningRate).iterations(kW1Steps);
@@ -80,8 +55,8 @@ BENCHMARK(W1_course_net)->Unit(benchmark::kMillisecond)->UseRealTime()->Iteratio
 // ---- W2: one epoch of shuffled mini-batch SGD.
 void W2_mlp_epoch(benchmark::State& state) {
   using namespace workloads;
-  const Matrix<float> X = uniform_inputs<float>(kW2Inputs, kW2Examples, kSeed);
-  const Matrix<float> Y = random_labels<float>(kW2Classes, kW2Examples, kSeed + 1);
+  const Matrix<float> X = synthetic::uniform_inputs<float>(kW2Inputs, kW2Examples, kSeed);
+  const Matrix<float> Y = synthetic::random_labels<float>(kW2Classes, kW2Examples, kSeed + 1);
   DeepNet<float> net(w2_dims(), Activation::ReLU, Activation::Softmax);
   net.initialize(Init::He, kSeed);
   // Warm-up: the caches grow to the batch size once.
@@ -106,8 +81,8 @@ BENCHMARK(W2_mlp_epoch)->Unit(benchmark::kMillisecond)->UseRealTime()->Iteration
 // compares it with W2's plain SGD epoch of the same run.
 void W5_adam_dropout_batch_norm_epoch(benchmark::State& state) {
   using namespace workloads;
-  const Matrix<float> X = uniform_inputs<float>(kW2Inputs, kW2Examples, kSeed);
-  const Matrix<float> Y = random_labels<float>(kW2Classes, kW2Examples, kSeed + 1);
+  const Matrix<float> X = synthetic::uniform_inputs<float>(kW2Inputs, kW2Examples, kSeed);
+  const Matrix<float> Y = synthetic::random_labels<float>(kW2Classes, kW2Examples, kSeed + 1);
   DeepNet<float> net(w2_dims(), Activation::ReLU, Activation::Softmax);
   net.initialize(Init::He, kSeed);
   for (deepnet::Index l = 1; l < net.L(); ++l) {
@@ -136,7 +111,7 @@ BENCHMARK(W5_adam_dropout_batch_norm_epoch)
 // ---- W3: one example through W2's network, allocation-free prediction.
 void W3_latency(benchmark::State& state) {
   using namespace workloads;
-  const Matrix<float> x = uniform_inputs<float>(kW2Inputs, 1, kSeed);
+  const Matrix<float> x = synthetic::uniform_inputs<float>(kW2Inputs, 1, kSeed);
   DeepNet<float> net(w2_dims(), Activation::ReLU, Activation::Softmax);
   net.initialize(Init::He, kSeed);
   deepnet::PredictionWorkspace<float> workspace;
@@ -161,12 +136,12 @@ class StepProducts {
  public:
   StepProducts(const std::vector<Index>& dims, Index m) : m_dims(dims) {
     const std::size_t L = dims.size() - 1;
-    m_A.push_back(uniform_inputs<Scalar>(dims[0], m, workloads::kSeed));
+    m_A.push_back(synthetic::uniform_inputs<Scalar>(dims[0], m, workloads::kSeed));
     for (std::size_t l = 1; l <= L; ++l) {
-      m_W.push_back(uniform_inputs<Scalar>(dims[l], dims[l - 1], workloads::kSeed + l));
+      m_W.push_back(synthetic::uniform_inputs<Scalar>(dims[l], dims[l - 1], workloads::kSeed + l));
       m_dW.push_back(Matrix<Scalar>(dims[l], dims[l - 1]));
       m_A.push_back(Matrix<Scalar>::Zero(dims[l], m));
-      m_dZ.push_back(uniform_inputs<Scalar>(dims[l], m, workloads::kSeed + 100 + l));
+      m_dZ.push_back(synthetic::uniform_inputs<Scalar>(dims[l], m, workloads::kSeed + 100 + l));
       m_dA.push_back(Matrix<Scalar>(dims[l - 1], m));
     }
   }
@@ -236,9 +211,9 @@ void W4_gemm_W3(benchmark::State& state) {
   using namespace workloads;
   const std::vector<Index> dims = w2_dims();
   std::vector<Matrix<float>> W, A;
-  A.push_back(uniform_inputs<float>(dims[0], 1, kSeed));
+  A.push_back(synthetic::uniform_inputs<float>(dims[0], 1, kSeed));
   for (std::size_t l = 1; l < dims.size(); ++l) {
-    W.push_back(uniform_inputs<float>(dims[l], dims[l - 1], kSeed + l));
+    W.push_back(synthetic::uniform_inputs<float>(dims[l], dims[l - 1], kSeed + l));
     A.push_back(Matrix<float>::Zero(dims[l], 1));
   }
   for (auto _ : state) {
@@ -255,8 +230,8 @@ BENCHMARK(W4_gemm_W3)->Unit(benchmark::kMicrosecond)->UseRealTime()->MinTime(0.5
 template <class Scalar>
 void W4_peak(benchmark::State& state) {
   const Index n = 1024;
-  const Matrix<Scalar> A = uniform_inputs<Scalar>(n, n, workloads::kSeed);
-  const Matrix<Scalar> B = uniform_inputs<Scalar>(n, n, workloads::kSeed + 1);
+  const Matrix<Scalar> A = synthetic::uniform_inputs<Scalar>(n, n, workloads::kSeed);
+  const Matrix<Scalar> B = synthetic::uniform_inputs<Scalar>(n, n, workloads::kSeed + 1);
   Matrix<Scalar> C(n, n);
   for (auto _ : state) {
     C.noalias() = A * B;

@@ -3,6 +3,7 @@
 // malloc and free are wrapped (glibc) to count the live bytes, so that the 188 MB of the
 // synthetic data set do not hide the training's own memory, as they would in the process's
 // peak resident size. Prints one line per quantity, in bytes.
+#include "synthetic_data.hpp"
 #include "workloads.hpp"
 
 #include <deepnet/deepnet.hpp>
@@ -64,13 +65,8 @@ int main() {
   using namespace workloads;
   using deepnet::Index;
   using Matrix = deepnet::Matrix<float>;
-  deepnet::Random random(kSeed);
-  Matrix X(kW2Inputs, kW2Examples);
-  for (Index i = 0; i < X.size(); ++i)
-    X.data()[i] = static_cast<float>(random.uniform());
-  Matrix Y = Matrix::Zero(kW2Classes, kW2Examples);
-  for (Index j = 0; j < kW2Examples; ++j)
-    Y(random.below(kW2Classes), j) = 1.0f;
+  const Matrix X = synthetic::uniform_inputs<float>(kW2Inputs, kW2Examples, kSeed);
+  const Matrix Y = synthetic::random_labels<float>(kW2Classes, kW2Examples, kSeed + 1);
 
   const long long data = g_live.load();
   g_peak = data;

@@ -7,6 +7,7 @@
 //     step_seconds_<b>, the median time of one step (forward, backward, update) of one process
 //     on b examples, for b = 128/P and the other part sizes of the model.
 // Flags: --epochs E (default 4), --hidden N (both hidden layers N wide, default W2's 256, 128).
+#include "synthetic_data.hpp"
 #include "workloads.hpp"
 
 #include <deepnet/deepnet.hpp>
@@ -50,17 +51,12 @@ int main(int argc, char** argv) {
   using namespace workloads;
   const Index n1 = hidden > 0 ? hidden : kW2Hidden1, n2 = hidden > 0 ? hidden : kW2Hidden2;
 
-  // W2's data set, generated whole on every process (the same numbers), then this process's
+  // W2's data set (bench_deepnet's), generated whole on every process, then this process's
   // shard kept.
   Matrix X_shard, Y_shard;
   {
-    deepnet::Random random(kSeed);
-    Matrix X(kW2Inputs, kW2Examples);
-    for (Index i = 0; i < X.size(); ++i)
-      X.data()[i] = static_cast<float>(random.uniform());
-    Matrix Y = Matrix::Zero(kW2Classes, kW2Examples);
-    for (Index j = 0; j < kW2Examples; ++j)
-      Y(random.below(kW2Classes), j) = 1.0f;
+    const Matrix X = synthetic::uniform_inputs<float>(kW2Inputs, kW2Examples, kSeed);
+    const Matrix Y = synthetic::random_labels<float>(kW2Classes, kW2Examples, kSeed + 1);
     const Index first = kW2Examples * rank / P, end = kW2Examples * (rank + 1) / P;
     X_shard = X.middleCols(first, end - first);
     Y_shard = Y.middleCols(first, end - first);

@@ -3,8 +3,8 @@
 #ifndef DEEPNET_BENCHMARKS_SYNTHETIC_DATA_HPP
 #define DEEPNET_BENCHMARKS_SYNTHETIC_DATA_HPP
 
-#include <deepnet/core/random.hpp>
 #include <deepnet/config.hpp>
+#include <deepnet/core/random.hpp>
 
 #include <cstdint>
 

@@ -531,6 +531,9 @@ class Trainer {
     m_history.cost.reserve(static_cast<std::size_t>(options.epochs() * m_batches));
     m_history.epochs.reserve(static_cast<std::size_t>(options.epochs()));
     if (resumed) resume_checkpoint(*resumed);
+    if constexpr (hooked) {
+      if (m_group != nullptr) own_dropout_stream();
+    }
   }
 
   // A DeepNet's trainer reaches state() and resume() through the hooks that the checkpoint
@@ -1096,12 +1099,15 @@ class Trainer {
           },
           true);
     }
-    // Dropout: each process draws its own masks, from a stream of its own.
-    if (rank > 0) {
-      Random& random = Adapter::dropout_random(m_net);
-      random = Random(random.state().words[0] ^
-                      (0x9E3779B97F4A7C15ull * static_cast<std::uint64_t>(rank)));
-    }
+  }
+
+  // Dropout in data-parallel training: each process draws its own masks, from a stream of its
+  // own, derived from the network's (or the checkpoint's, once resumed); process 0 keeps it.
+  void own_dropout_stream() {
+    const auto rank = static_cast<std::uint64_t>(m_group->rank());
+    if (rank == 0) return;
+    Random& random = Adapter::dropout_random(m_net);
+    random = Random(random.state().words[0] ^ (0x9E3779B97F4A7C15ull * rank));
   }
 
   // What must be the same on every process: the network (its summary) and the options that

@@ -48,8 +48,11 @@ class Collective {
   virtual void broadcast(void* data, std::size_t bytes, int root) = 0;
 
  protected:
+  /// Made by a derived class only.
   Collective() = default;
+  /// Copied by a derived class only (no slicing through the interface).
   Collective(const Collective&) = default;
+  /// Assigned by a derived class only.
   Collective& operator=(const Collective&) = default;
 };
 

@@ -344,6 +344,9 @@ TEST_CASE("data-parallel fit: a failure on one process is the same error on ever
   if (processes() > 1) {
     CHECK_THAT(mismatch, Contains(who + "ConfigError: DeepNet::fit: every process of "
                                         "data-parallel training must build the same network"));
+    // The first line of the summaries that differs: layer 1's row, 9 units against 8.
+    CHECK_THAT(mismatch,
+               Contains("has \"1  9      ReLU") && Contains("where process 0 has \"1  8"));
   } else {
     CHECK(mismatch.empty());
   }

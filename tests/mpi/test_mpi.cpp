@@ -21,6 +21,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -317,6 +318,36 @@ TEST_CASE("data-parallel fit: a failure on one process is the same error on ever
     CHECK(e.kind() == "FormatError");
   }
 
+  // An epoch callback that asks to stop on the last process only, after epoch 1.
+  FitOptions epoch_stopping = options;
+  epoch_stopping.epochs(5).epoch_callback([last](const deepnet::Epoch& epoch) {
+    return rank() == last && epoch.epoch == 1 ? deepnet::Control::Stop : deepnet::Control::Continue;
+  });
+  DeepNet<double> epoch_stopped = network();
+  const deepnet::History epoch_history = epoch_stopped.fit(X, Y, epoch_stopping);
+
+  // Process 0 cannot write the checkpoint.
+  std::string unwritable;
+  try {
+    FitOptions writing = options;
+    DeepNet<double> fresh = network();
+    (void)fresh.fit(X, Y, writing.checkpoint("/nonexistent/run.ckpt"));
+  } catch (const DistributedError& e) {
+    unwritable = e.what();
+  }
+
+  // A validation example that overflows the forward pass on the last process only.
+  Matrix<double> X_val = shard_of(data.X), Y_val = shard_of(data.Y);
+  if (rank() == last) X_val.col(0).setConstant(std::numeric_limits<double>::max());
+  std::string validation_diverged;
+  try {
+    DeepNet<double> fresh = network();
+    (void)fresh.fit(X, Y, X_val, Y_val, options);
+  } catch (const deepnet::DivergenceError& e) {
+    validation_diverged = e.what();
+  }
+  const std::string validation_diverged_0 = text_of_process_0(validation_diverged);
+
   // Fewer examples than processes: process 0 holds none.
   const Matrix<double> few_X = shard_of(data.X.leftCols(processes() - 1));
   const Matrix<double> few_Y = shard_of(data.Y.leftCols(processes() - 1));
@@ -337,6 +368,16 @@ TEST_CASE("data-parallel fit: a failure on one process is the same error on ever
                               " failed: exception: the callback gave up"));
   CHECK(stopped_history.cost.size() == 4);
   CHECK(stopped_history.stop_reason == "callback");
+  CHECK(epoch_history.epochs.size() == 2);
+  CHECK(epoch_history.stop_reason == "callback");
+  CHECK_THAT(unwritable, Contains("process 0 of " + std::to_string(processes()) +
+                                  " failed: std::system_error: deepnet::save_checkpoint: "
+                                  "cannot save /nonexistent/run.ckpt"));
+  CHECK_THAT(
+      validation_diverged,
+      Contains("the validation pass after iteration 4 was not finite on 1 of the " +
+               std::to_string(processes()) + (processes() == 1 ? " process" : " processes")));
+  CHECK(validation_diverged == validation_diverged_0);
   CHECK_THAT(diverged, Contains("training diverged at iteration"));
   CHECK_THAT(diverged, Contains("processes) is"));
   CHECK(diverged == diverged_0);

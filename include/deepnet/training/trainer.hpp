@@ -213,21 +213,11 @@ class Trainer {
       m_progress.batch(e, k, m_batches, cost_sum / static_cast<double>(seen),
                        counted > 0 ? static_cast<double>(correct) / static_cast<double>(counted)
                                    : std::numeric_limits<double>::quiet_NaN());
-      if constexpr (Shared) {
-        // Every process calls it with the same record; one that asks to stop stops them all.
-        if (m_options.callback()) {
-          bool stop_now = false;
-          std::exception_ptr failure;
-          try {
-            stop_now = m_options.callback()(info) == Control::Stop;
-          } catch (...) {
-            failure = std::current_exception();
-          }
-          detail::agree(*m_group, failure, &stop_now);
-          if (stop_now) stop("callback");
-        }
-      } else {
-        if (m_options.callback() && m_options.callback()(info) == Control::Stop) stop("callback");
+      if (m_options.callback()) {
+        std::exception_ptr failure;
+        bool stop_now = asks_to_stop<Shared>(m_options.callback(), info, failure);
+        if constexpr (Shared) detail::agree(*m_group, failure, &stop_now);
+        if (stop_now) stop("callback");
       }
     }
 
@@ -277,18 +267,8 @@ class Trainer {
     m_progress.epoch(done_epoch, m_batches);
     print(done_epoch);
     if (m_early_stopping && m_early_stopping->patience_over()) stop("early stopping");
-    bool stop_now = false;
-    if (m_options.epoch_callback()) {
-      if constexpr (Shared) {
-        try {
-          stop_now = m_options.epoch_callback()(done_epoch) == Control::Stop;
-        } catch (...) {
-          if (!failure) failure = std::current_exception();
-        }
-      } else {
-        stop_now = m_options.epoch_callback()(done_epoch) == Control::Stop;
-      }
-    }
+    bool stop_now = m_options.epoch_callback() &&
+                    asks_to_stop<Shared>(m_options.epoch_callback(), done_epoch, failure);
     if constexpr (Shared) detail::agree(*m_group, failure, &stop_now);
     if (stop_now) stop("callback");
     if (m_stopped && m_early_stopping && m_options.restore_best() && !m_best.empty()) {
@@ -853,12 +833,6 @@ class Trainer {
     if (!std::isfinite(J)) {
       diverged(Adapter::depth(m_net), 0, "the cost is " + detail::number_string(J));
     }
-    // The divergence guard keeps the parameters whose cost J is finite, before their update:
-    // the update itself leaves them in the store's other value buffer when it can (a built-in
-    // rule on a DeepNet), and only the running statistics are copied; else they are copied.
-    bool into_spare = false;
-    if constexpr (Adapter::has_spare_values) into_spare = m_optimizer->writes_next_values();
-    m_last_finite.save(m_net, into_spare);
     if (m_classifies) {
       Index total = 0;
       correct += detail::count_correct<Scalar>(Adapter::output(m_net), Y,
@@ -866,17 +840,45 @@ class Trainer {
       counted += total;
     }
     Adapter::backward(m_net, Y, m_X_T.size() > 0 ? &m_X_T : nullptr);
+    guarded_update(alpha);
+    return J;
+  }
+
+  // The update of a step whose cost was finite. The divergence guard keeps the parameters
+  // before it: the update itself leaves them in the store's other value buffer when it can (a
+  // built-in rule on a DeepNet), and only the running statistics are copied; else they are
+  // copied.
+  void guarded_update(double alpha) {
+    bool into_spare = false;
+    if constexpr (Adapter::has_spare_values) into_spare = m_optimizer->writes_next_values();
+    m_last_finite.save(m_net, into_spare);
     m_kept = Kept::None;  // until the update is done
     if constexpr (Adapter::has_spare_values) {
       if (into_spare) {
         Adapter::update_into_spare(m_net, *m_optimizer, alpha);
         m_kept = Kept::InOtherBuffer;
-        return J;
+        return;
       }
     }
     Adapter::update(m_net, *m_optimizer, alpha);
     m_kept = Kept::Copied;
-    return J;
+  }
+
+  // Whether `callback` returns Control::Stop for `record`. Shared: what it throws is kept in
+  // `failure` (unless an earlier failure is there), for the group to agree on.
+  template <bool Shared, class Callback, class Record>
+  static bool asks_to_stop(const Callback& callback, const Record& record,
+                           std::exception_ptr& failure) {
+    if constexpr (Shared) {
+      try {
+        return callback(record) == Control::Stop;
+      } catch (...) {
+        if (!failure) failure = std::current_exception();
+        return false;
+      }
+    } else {
+      return callback(record) == Control::Stop;
+    }
   }
 
   // Data-parallel training (FitOptions::data_parallel). Process p holds the examples
@@ -952,19 +954,7 @@ class Trainer {
     if (s == 0) Adapter::take_gradients(m_net);
     correct += static_cast<Index>(sums[1]);
     counted += static_cast<Index>(sums[2]);
-    bool into_spare = false;
-    if constexpr (Adapter::has_spare_values) into_spare = m_optimizer->writes_next_values();
-    m_last_finite.save(m_net, into_spare);
-    m_kept = Kept::None;  // until the update is done
-    if constexpr (Adapter::has_spare_values) {
-      if (into_spare) {
-        Adapter::update_into_spare(m_net, *m_optimizer, alpha);
-        m_kept = Kept::InOtherBuffer;
-        return static_cast<Scalar>(J);
-      }
-    }
-    Adapter::update(m_net, *m_optimizer, alpha);
-    m_kept = Kept::Copied;
+    guarded_update(alpha);
     return static_cast<Scalar>(J);
   }
 
@@ -1015,22 +1005,26 @@ class Trainer {
   // model (the one process 0 writes to a checkpoint).
   void average_statistics() {
     if (m_statistics.empty()) return;
-    std::size_t k = 0;
-    Adapter::for_each_value(
-        m_net,
-        [&](MatrixSpan<Scalar> value) {
-          std::copy(value.data(), value.data() + value.size(), m_statistics.data() + k);
-          k += static_cast<std::size_t>(value.size());
-        },
-        true);
+    pack_statistics();
     m_group->sum(m_statistics.data(), static_cast<Index>(m_statistics.size()));
-    const Scalar share = Scalar(1) / static_cast<Scalar>(m_group->size());
-    k = 0;
+    unpack_statistics(Scalar(1) / static_cast<Scalar>(m_group->size()));
+  }
+
+  // The running statistics, one tensor after the other, into m_statistics (sized by join).
+  void pack_statistics() {
+    Scalar* to = m_statistics.data();
+    Adapter::for_each_value(
+        m_net, [&](MatrixSpan<Scalar> value) { to = std::copy_n(value.data(), value.size(), to); },
+        true);
+  }
+  // The running statistics from m_statistics, times `factor`.
+  void unpack_statistics(Scalar factor) {
+    const Scalar* from = m_statistics.data();
     Adapter::for_each_value(
         m_net,
         [&](MatrixSpan<Scalar> value) {
           for (Index i = 0; i < value.size(); ++i)
-            value.data()[i] = m_statistics[k++] * share;
+            value.data()[i] = *from++ * factor;
         },
         true);
   }
@@ -1087,17 +1081,9 @@ class Trainer {
         true);
     m_statistics.assign(statistics, Scalar(0));
     if (statistics > 0) {
-      std::size_t k = 0;
-      Adapter::for_each_value(
-          m_net,
-          [&](MatrixSpan<Scalar> value) {
-            if (rank == 0) std::copy(value.data(), value.data() + value.size(), &m_statistics[k]);
-            m_group->broadcast(&m_statistics[k],
-                               static_cast<std::size_t>(value.size()) * sizeof(Scalar), 0);
-            std::copy(&m_statistics[k], &m_statistics[k] + value.size(), value.data());
-            k += static_cast<std::size_t>(value.size());
-          },
-          true);
+      pack_statistics();
+      m_group->broadcast(m_statistics.data(), statistics * sizeof(Scalar), 0);
+      unpack_statistics(Scalar(1));
     }
   }
 

@@ -34,13 +34,7 @@ if ! deepnet_require_packages libtorch-dev libopenblas0-pthread; then
 fi
 
 deepnet_log "configure ($build_dir)"
-deepnet_run cmake -S "$DEEPNET_ROOT" -B "$build_dir" \
-  -DCMAKE_BUILD_TYPE=Release \
-  -DDEEPNET_BUILD_TESTS=OFF \
-  -DDEEPNET_BUILD_EXAMPLES=OFF \
-  -DDEEPNET_BUILD_BENCHMARKS=ON \
-  -DDEEPNET_NATIVE=ON \
-  -DDEEPNET_OPENMP=ON
+deepnet_configure_benchmarks "$build_dir"
 
 targets=(bench_deepnet bench_memory)
 # bench_torch exists only when CMake found libtorch.

@@ -2,7 +2,7 @@
 # W2 trained data-parallel over MPI with 1 and 2 processes on this machine, and the cost model of
 # docs/distributed.md; writes benchmarks/results/mpi.md (raw output in benchmarks/results/mpi/):
 #   1. installs the Debian packages it needs that are missing (Open MPI among them),
-#   2. configures a Release build with -march=native into build-bench/ (or
+#   2. configures the benchmarks' Release build (-march=native, OpenMP) into build-bench/ (or
 #      $DEEPNET_BENCH_BUILD_DIR) and builds bench_mpi,
 #   3. runs W2 (4 epochs, the first not counted) with 1 and 2 processes, alternating,
 #      $DEEPNET_BENCH_ROUNDS rounds (default 3), one thread per process; then a wider network
@@ -23,12 +23,7 @@ deepnet_require_packages libeigen3-dev libbenchmark-dev libopenmpi-dev openmpi-b
   python3
 
 deepnet_log "configure ($build_dir)"
-deepnet_run cmake -S "$DEEPNET_ROOT" -B "$build_dir" \
-  -DCMAKE_BUILD_TYPE=Release \
-  -DDEEPNET_BUILD_TESTS=OFF \
-  -DDEEPNET_BUILD_EXAMPLES=OFF \
-  -DDEEPNET_BUILD_BENCHMARKS=ON \
-  -DDEEPNET_NATIVE=ON
+deepnet_configure_benchmarks "$build_dir"
 deepnet_log "build bench_mpi"
 deepnet_run cmake --build "$build_dir" --parallel "$(deepnet_jobs)" --target bench_mpi
 

@@ -7,6 +7,7 @@
 #   deepnet_jobs                          prints the number of cores
 #   deepnet_wait_for_slot N               waits until fewer than N background jobs run
 #   deepnet_configure BUILD_DIR           configures deepnet into BUILD_DIR for tests and demos
+#   deepnet_configure_benchmarks DIR      configures the benchmarks (scripts/bench*.sh) into DIR
 #
 # DEEPNET_APT_UPDATED=1 in the environment says that `apt-get update` has already run.
 
@@ -76,4 +77,16 @@ deepnet_configure() {
     -DDEEPNET_WERROR=ON \
     -DDEEPNET_BUILD_TESTS=ON \
     -DDEEPNET_BUILD_EXAMPLES=ON
+}
+
+# The benchmarks' build (scripts/bench.sh, scripts/bench_mpi.sh share it): Release,
+# -march=native, OpenMP, the benchmark programs alone.
+deepnet_configure_benchmarks() {
+  deepnet_run cmake -S "$DEEPNET_ROOT" -B "$1" \
+    -DCMAKE_BUILD_TYPE=Release \
+    -DDEEPNET_BUILD_TESTS=OFF \
+    -DDEEPNET_BUILD_EXAMPLES=OFF \
+    -DDEEPNET_BUILD_BENCHMARKS=ON \
+    -DDEEPNET_NATIVE=ON \
+    -DDEEPNET_OPENMP=ON
 }

@@ -575,6 +575,43 @@ std::string range_error(Load load) {
   return std::string();
 }
 
+/// The messages of the ranges that cannot fit a file of m `unit` ("items", "data rows"), which
+/// every loader gives (ItemRange::resolve): `message(range)` loads with the range and returns
+/// the ConfigError's text, which starts with `prefix` ("function: file: ").
+template <class Message>
+void check_range_messages(const Message& message, const std::string& prefix,
+                          const std::string& unit, deepnet::Index m) {
+  const std::string n = std::to_string(m);
+  const std::string holds = "the file holds " + n + " " + unit;
+  CHECK_THAT(message({-1, 2}),
+             Catch::Matchers::Equals(prefix + "ItemRange{-1, 2}: first is -1, but " + unit +
+                                     " are counted from 0; " + holds));
+  CHECK_THAT(message({0, -2}),
+             Catch::Matchers::Equals(prefix +
+                                     "ItemRange{0, -2}: count is -2, but it must be 0 or more, or "
+                                     "-1 for all from first to the end; " +
+                                     holds));
+  const std::string last_two = "ItemRange{" + std::to_string(m - 1) + ", 2}";
+  CHECK_THAT(message({m - 1, 2}),
+             Catch::Matchers::Equals(prefix + last_two + " asks for " + unit + " " +
+                                     std::to_string(m - 1) + ".." + n + ", but " + holds +
+                                     ", so first + count must be at most " + n));
+  const std::string after = "ItemRange{" + std::to_string(m + 1) + ", -1}";
+  CHECK_THAT(message({m + 1, -1}),
+             Catch::Matchers::Equals(prefix + after + " starts after the end: " + holds +
+                                     ", so first must be at most " + n));
+  CHECK_THAT(message(ItemRange::shard(0, 0)),
+             Catch::Matchers::Equals(prefix +
+                                     "ItemRange::shard(0, 0): size is 0, but a run has at least "
+                                     "one process (size 1 or more); " +
+                                     holds));
+  CHECK_THAT(message(ItemRange::shard(3, 3)),
+             Catch::Matchers::Equals(prefix +
+                                     "ItemRange::shard(3, 3): rank is 3, but the ranks of 3 "
+                                     "processes are 0..2; " +
+                                     holds));
+}
+
 // 5 images of 2 x 3: u8 (pixel p of image k is 10k + p), or i16 (-1000k + 7p, two bytes each);
 // their 5 labels: u8, or i32.
 std::string range_images(bool wide) {
@@ -746,35 +783,9 @@ TEST_CASE("IDX: a range that does not fit the file is a ConfigError naming it",
   const auto message = [&](const ItemRange& range) {
     return range_error([&] { deepnet::load_idx_images<double>(images, range); });
   };
-  const std::string prefix = "load_idx_images: " + images + ": ";
   const std::string holds = "the file holds " + m + " items";
-  CHECK_THAT(message({-1, 2}),
-             Catch::Matchers::Equals(prefix +
-                                     "ItemRange{-1, 2}: first is -1, but items are "
-                                     "counted from 0; " +
-                                     holds));
-  CHECK_THAT(message({0, -2}),
-             Catch::Matchers::Equals(prefix +
-                                     "ItemRange{0, -2}: count is -2, but it must be 0 or more, or "
-                                     "-1 for all from first to the end; " +
-                                     holds));
-  CHECK_THAT(message({3, 3}),
-             Catch::Matchers::Equals(prefix + "ItemRange{3, 3} asks for items 3..5, but " + holds +
-                                     ", so first + count must be at most " + m));
-  CHECK_THAT(message({6, -1}),
-             Catch::Matchers::Equals(prefix + "ItemRange{6, -1} starts after the end: " + holds +
-                                     ", so first must be at most " + m));
+  check_range_messages(message, "load_idx_images: " + images + ": ", "items", std::stoll(m));
   CHECK_THAT(message({6, 0}), Contains("ItemRange{6, 0} starts after the end: " + holds));
-  CHECK_THAT(message(ItemRange::shard(0, 0)),
-             Catch::Matchers::Equals(prefix +
-                                     "ItemRange::shard(0, 0): size is 0, but a run has at least "
-                                     "one process (size 1 or more); " +
-                                     holds));
-  CHECK_THAT(message(ItemRange::shard(3, 3)),
-             Catch::Matchers::Equals(prefix +
-                                     "ItemRange::shard(3, 3): rank is 3, but the ranks of 3 "
-                                     "processes are 0..2; " +
-                                     holds));
   CHECK_THAT(
       message(ItemRange::shard(-1, 2)),
       Contains("ItemRange::shard(-1, 2): rank is -1, but the ranks of 2 processes are 0..1"));
@@ -1594,36 +1605,8 @@ TEST_CASE("CSV: a range that does not fit the data rows is a ConfigError naming 
   const auto message = [&](const ItemRange& range) {
     return range_error([&] { deepnet::load_csv<double>(path, CsvOptions().rows(range)); });
   };
-  const std::string prefix = "load_csv: " + path + ": ";
   const std::string holds = "the file holds " + m + " data rows";
-  CHECK_THAT(message({-1, 2}),
-             Catch::Matchers::Equals(prefix +
-                                     "ItemRange{-1, 2}: first is -1, but data rows are counted "
-                                     "from 0; " +
-                                     holds));
-  CHECK_THAT(message({0, -2}),
-             Catch::Matchers::Equals(prefix +
-                                     "ItemRange{0, -2}: count is -2, but it must be 0 or more, or "
-                                     "-1 for all from first to the end; " +
-                                     holds));
-  CHECK_THAT(message({4, 2}),
-             Catch::Matchers::Equals(prefix +
-                                     "ItemRange{4, 2} asks for data rows 4..5, "
-                                     "but " +
-                                     holds + ", so first + count must be at most " + m));
-  CHECK_THAT(message({7, -1}),
-             Catch::Matchers::Equals(prefix + "ItemRange{7, -1} starts after the end: " + holds +
-                                     ", so first must be at most " + m));
-  CHECK_THAT(message(ItemRange::shard(0, 0)),
-             Catch::Matchers::Equals(prefix +
-                                     "ItemRange::shard(0, 0): size is 0, but a run has at least "
-                                     "one process (size 1 or more); " +
-                                     holds));
-  CHECK_THAT(message(ItemRange::shard(5, 5)),
-             Catch::Matchers::Equals(prefix +
-                                     "ItemRange::shard(5, 5): rank is 5, but the ranks of 5 "
-                                     "processes are 0..4; " +
-                                     holds));
+  check_range_messages(message, "load_csv: " + path + ": ", "data rows", std::stoll(m));
   std::istringstream in(text);
   CHECK_THAT(range_error([&] {
                deepnet::read_csv<double>(in, "data.csv", CsvOptions().rows({5, 1}));

@@ -995,8 +995,10 @@ class Trainer {
     }
     Adapter::backward(m_net, Y, m_X_T.size() > 0 ? &m_X_T : nullptr);
     // (1/s) sum over this part -> (1/size) of it: the sum over the group is then the mean over
-    // the global batch.
-    m_net.parameter_gradients() *= static_cast<Scalar>(s) / static_cast<Scalar>(size);
+    // the global batch. One pass over the gradients (none when this part is the whole batch);
+    // folding s/size into backward's 1/m would also change how L2 is shared out.
+    if (s != size)
+      m_net.parameter_gradients() *= static_cast<Scalar>(s) / static_cast<Scalar>(size);
     return true;
   }
 

@@ -71,24 +71,9 @@ constexpr Index kMaxCount = INT_MAX / 2;
 class Environment {
  public:
   /// \param argc,argv main's, which MPI may read and change
-  Environment(int& argc, char**& argv) {
-    int running = 0;
-    MPI_Initialized(&running);
-    if (running) return;
-    int provided = 0;
-    detail::check(MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided), "MPI_Init_thread");
-    m_owner = true;
-  }
+  Environment(int& argc, char**& argv) { start(&argc, &argv); }
   /// Without main's arguments.
-  Environment() {
-    int running = 0;
-    MPI_Initialized(&running);
-    if (running) return;
-    int provided = 0;
-    detail::check(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided),
-                  "MPI_Init_thread");
-    m_owner = true;
-  }
+  Environment() { start(nullptr, nullptr); }
   ~Environment() {
     int finalized = 0;
     MPI_Finalized(&finalized);
@@ -98,6 +83,15 @@ class Environment {
   Environment& operator=(const Environment&) = delete;
 
  private:
+  void start(int* argc, char*** argv) {
+    int running = 0;
+    MPI_Initialized(&running);
+    if (running) return;
+    int provided = 0;
+    detail::check(MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided), "MPI_Init_thread");
+    m_owner = true;
+  }
+
   bool m_owner = false;
 };
 
